@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: MIT
+# ade-unlock: top-level build. `make` builds the static binary (and what it
+# needs), `make test` runs every test, `make deps` installs and builds deps.
+
+SHELL := /bin/sh
+.DEFAULT_GOAL := all
+
+VERSION := $(shell cat VERSION)
+# libcryptsetup crypto backend of the shipped binary (see README, design notes).
+BACKEND ?= nettle
+# Backends whose static libraries `make deps` builds (for the size comparison).
+BACKENDS ?= nettle kernel
+
+B := build
+MUSL := $(B)/musl
+CSP := $(MUSL)/cryptsetup-$(BACKEND)
+LIBSTAMP := $(MUSL)/.ready-$(BACKEND)
+
+SRC := $(sort $(wildcard unlock/src/*.c))
+LIBSRC := $(filter-out unlock/src/main.c,$(SRC))
+HDR := $(wildcard unlock/src/*.h)
+
+export SOURCE_DATE_EPOCH ?= 1700000000
+
+# ---- the static production binary -----------------------------------------
+SCC := gcc -specs=unlock/musl-static-pie.specs
+SCFLAGS := -std=gnu11 -Os -fPIE -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-fstack-protector-strong -fno-plt -fstack-clash-protection \
+	-ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)=. \
+	-isystem $(B)/kernel-include -I$(CSP)/include -I$(MUSL)/include \
+	-DADE_STATIC -DADE_VERSION='"$(VERSION)"' -DADE_CRYPTO_BACKEND='"$(BACKEND)"' \
+	-DADE_BACKEND_$(shell echo $(BACKEND) | tr a-z A-Z)
+SLDFLAGS := -static-pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--gc-sections \
+	-Wl,--build-id=sha1 -s
+SLIBS = -L$(CSP)/lib -L$(MUSL)/lib -lcryptsetup -ldevmapper -ljson-c -lblkid \
+	-luuid $(if $(filter nettle,$(BACKEND)),-lnettle) -lbearssl -lpthread -lm
+SOBJ := $(patsubst unlock/src/%.c,$(B)/static-$(BACKEND)/%.o,$(SRC))
+
+.PHONY: all deps test clean distclean unit lint check-static fuzz
+
+all: unlock/ade-unlock
+	@unlock/ade-unlock --version
+	@printf 'size: %s bytes (stripped, static, %s backend)\n' \
+		"$$(stat -c %s unlock/ade-unlock)" "$(BACKEND)"
+	@unlock/ade-unlock --self-check
+
+deps:
+	sh scripts/deps.sh
+	sh scripts/build-libs.sh $(BACKENDS)
+	touch $(MUSL)/.ready-nettle $(MUSL)/.ready-kernel
+
+$(LIBSTAMP): scripts/deps.sh scripts/build-libs.sh
+	sh scripts/deps.sh
+	sh scripts/build-libs.sh $(sort $(BACKEND) $(BACKENDS))
+	touch $@
+
+$(B)/static-$(BACKEND)/%.o: unlock/src/%.c $(HDR) $(LIBSTAMP)
+	@mkdir -p $(@D)
+	$(SCC) $(SCFLAGS) -c $< -o $@
+
+unlock/ade-unlock-$(BACKEND): $(SOBJ)
+	$(SCC) $(SCFLAGS) $(SLDFLAGS) -o $@ $(SOBJ) $(SLIBS)
+
+unlock/ade-unlock: unlock/ade-unlock-$(BACKEND)
+	cp $< $@
+
+# ---- the host test build (glibc, Debian's shared libs, ASan + UBSan) ------
+HCC := gcc
+HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wformat=2 -Wshadow \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -I$(B)/host -Iunlock/src -DADE_HOST_BUILD \
+	-DADE_VERSION='"$(VERSION)"' -DADE_CRYPTO_BACKEND='"host"'
+HLIBS := -lcryptsetup -ldevmapper -ljson-c -lblkid -lbearssl -lpthread
+HOBJ := $(patsubst unlock/src/%.c,$(B)/host/%.o,$(LIBSRC))
+TESTS := $(patsubst unlock/tests/unit/%.c,$(B)/host/%,$(sort $(wildcard unlock/tests/unit/test_*.c)))
+
+$(B)/host/ade-lib-versions.h: $(LIBSTAMP)
+	@mkdir -p $(@D)
+	sh scripts/host-versions.sh > $@
+
+$(B)/host/%.o: unlock/src/%.c $(HDR) $(B)/host/ade-lib-versions.h
+	$(HCC) $(HCFLAGS) -c $< -o $@
+
+$(B)/host/libade.a: $(HOBJ)
+	rm -f $@
+	ar rcD $@ $^
+
+$(B)/host/test_%: unlock/tests/unit/test_%.c unlock/tests/unit/*.h $(B)/host/libade.a
+	$(HCC) $(HCFLAGS) -Iunlock/tests/unit -o $@ $< $(B)/host/libade.a -lcmocka $(HLIBS)
+
+$(B)/host/ade-unlock: unlock/src/main.c $(B)/host/libade.a
+	$(HCC) $(HCFLAGS) -o $@ $< $(B)/host/libade.a $(HLIBS)
+
+# ---- tests -----------------------------------------------------------------
+test: unlock/ade-unlock $(TESTS) $(B)/host/ade-unlock
+	sh scripts/run-tests.sh $(TESTS)
+
+clean:
+	rm -rf $(B)/static-* $(B)/host unlock/ade-unlock unlock/ade-unlock-*
+
+distclean: clean
+	rm -rf $(B)

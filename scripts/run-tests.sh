@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs ade-unlock's tests and prints one closing line: "N passed, N failed".
+#
+# usage: run-tests.sh [UNIT_TEST_BINARY...]
+# cmocka programs count their own test cases; every other check counts one.
+# A program that exits 77 is skipped (with its reason), never counted passed.
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+passed=0
+failed=0
+skipped=0
+failures=
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+note_fail() { failed=$((failed + $1)); failures="$failures $2"; }
+
+# A cmocka program: its own "[  PASSED  ] N test(s)." and FAILED lines.
+for t in "$@"; do
+    "$t" > "$out" 2>&1
+    rc=$?
+    cat "$out"
+    if [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        echo "SKIP: $t"
+        continue
+    fi
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$out" | tail -n 1)
+    passed=$((passed + ${p:-0}))
+    if [ -n "$f" ]; then
+        note_fail "$f" "$(basename "$t")"
+    elif [ "$rc" -ne 0 ] || [ -z "$p" ]; then
+        # Crashed or died before its summary (sanitizer report, setup failure).
+        note_fail 1 "$(basename "$t")(exit $rc)"
+    fi
+done
+
+# A named check: a command whose exit status is the verdict.
+check() {
+    name=$1
+    shift
+    "$@" > "$out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1))
+        echo "PASS: $name"
+    elif [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        echo "SKIP: $name: $(tail -n 1 "$out")"
+    else
+        sed 's/^/    /' "$out" | tail -n 40
+        note_fail 1 "$name"
+        echo "FAIL: $name"
+    fi
+}
+
+for t in tests/checks/*.sh; do
+    [ -f "$t" ] || continue
+    check "$(basename "$t" .sh)" sh "$t"
+done
+
+[ -n "$failures" ] && echo "failed:$failures"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: ade-unlock's command line: what to run, and the exit code. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchmark.h"
+#include "log.h"
+#include "secret.h"
+#include "selfcheck.h"
+#include "version.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: ade-unlock [OPTION]...\n"
+	    "Unlock the LUKS devices of an ADE-encrypted VM with the key on its\n"
+	    "BEK volume (early boot).\n"
+	    "\n"
+	    "  --self-check[=user|kernel|all]  known-answer tests of the crypto this\n"
+	    "                                  binary relies on (default: user)\n"
+	    "  --benchmark[=MS]                PBKDF speeds, as `cryptsetup benchmark`\n"
+	    "  --version                       versions of ade-unlock and its libraries\n"
+	    "  --help                          this text\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP };
+	static const struct option opts[] = {
+		{ "self-check", optional_argument, NULL, OPT_SELF_CHECK },
+		{ "benchmark", optional_argument, NULL, OPT_BENCHMARK },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned check_flags = 0, bench_ms = 0;
+	int do_bench = 0, c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_SELF_CHECK:
+			if (optarg == NULL || strcmp(optarg, "user") == 0)
+				check_flags = SELFCHECK_USER;
+			else if (strcmp(optarg, "kernel") == 0)
+				check_flags = SELFCHECK_KERNEL;
+			else if (strcmp(optarg, "all") == 0)
+				check_flags = SELFCHECK_USER | SELFCHECK_KERNEL;
+			else {
+				log_error("usage", "--self-check='%s': expected user, "
+				    "kernel or all", optarg);
+				return 1;
+			}
+			break;
+		case OPT_BENCHMARK: {
+			char *end;
+
+			do_bench = 1;
+			if (optarg == NULL)
+				break;
+			errno = 0;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v == 0 || v > 60000) {
+				log_error("usage", "--benchmark='%s': expected "
+				    "milliseconds, 1..60000", optarg);
+				return 1;
+			}
+			bench_ms = (unsigned)v;
+			break;
+		}
+		case OPT_VERSION:
+			version_print(stdout);
+			return 0;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		log_error("usage", "unexpected argument '%s'", argv[optind]);
+		return 1;
+	}
+	if (check_flags != 0)
+		return selfcheck_run(check_flags);
+	if (do_bench)
+		return benchmark_run(bench_ms) < 0 ? 1 : 0;
+
+	log_error("usage", "no action given: the unlock itself is not built yet "
+	    "(see --help)");
+	return 1;
+}
