@@ -91,9 +91,30 @@ $(B)/host/test_%: unlock/tests/unit/test_%.c unlock/tests/unit/*.h $(B)/host/lib
 $(B)/host/ade-unlock: unlock/src/main.c $(B)/host/libade.a
 	$(HCC) $(HCFLAGS) -o $@ $< $(B)/host/libade.a $(HLIBS)
 
+# ---- fuzzing (libFuzzer, clang, ASan + UBSan) ------------------------------
+FCC := clang
+FCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -I$(B)/host -Iunlock/src -DADE_HOST_BUILD -DADE_FUZZING \
+	-DADE_VERSION='"$(VERSION)"' -DADE_CRYPTO_BACKEND='"host"'
+FOBJ := $(patsubst unlock/src/%.c,$(B)/fuzz/obj/%.o,$(LIBSRC))
+FUZZERS := $(patsubst unlock/tests/fuzz/%.c,$(B)/fuzz/%,$(sort $(wildcard unlock/tests/fuzz/fuzz_*.c)))
+# Seconds per target: `make test` keeps it short, `make fuzz` runs longer.
+FUZZ_TIME ?= 30
+
+$(B)/fuzz/obj/%.o: unlock/src/%.c $(HDR) $(B)/host/ade-lib-versions.h
+	@mkdir -p $(@D)
+	$(FCC) $(FCFLAGS) -c $< -o $@
+
+$(B)/fuzz/fuzz_%: unlock/tests/fuzz/fuzz_%.c $(FOBJ)
+	$(FCC) $(FCFLAGS) -fsanitize=fuzzer -o $@ $< $(FOBJ) $(HLIBS)
+
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do sh scripts/fuzz.sh "$$f" $(FUZZ_TIME) || exit 1; done
+
 # ---- tests -----------------------------------------------------------------
-test: unlock/ade-unlock $(TESTS) $(B)/host/ade-unlock
-	sh scripts/run-tests.sh $(TESTS)
+test: unlock/ade-unlock $(TESTS) $(B)/host/ade-unlock $(FUZZERS)
+	FUZZ_TIME=$(FUZZ_TIME) sh scripts/run-tests.sh $(TESTS)
 
 clean:
 	rm -rf $(B)/static-* $(B)/host unlock/ade-unlock unlock/ade-unlock-*

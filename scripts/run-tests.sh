@@ -63,6 +63,13 @@ for t in tests/checks/*.sh; do
     check "$(basename "$t" .sh)" sh "$t"
 done
 
+# Fuzz targets: each a bounded run (FUZZ_TIME seconds).
+for f in build/fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    check "$(basename "$f")" sh scripts/fuzz.sh "$f" "${FUZZ_TIME:-30}"
+    grep '^fuzz ' "$out" || true
+done
+
 [ -n "$failures" ] && echo "failed:$failures"
 if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
