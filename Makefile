@@ -109,6 +109,9 @@ $(B)/fuzz/obj/%.o: unlock/src/%.c $(HDR) $(B)/host/ade-lib-versions.h
 $(B)/fuzz/fuzz_%: unlock/tests/fuzz/fuzz_%.c $(FOBJ)
 	$(FCC) $(FCFLAGS) -fsanitize=fuzzer -o $@ $< $(FOBJ) $(HLIBS)
 
+# Keep the instrumented objects between runs (they are only intermediates).
+.SECONDARY: $(FOBJ)
+
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do sh scripts/fuzz.sh "$$f" $(FUZZ_TIME) || exit 1; done
 
