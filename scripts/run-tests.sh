@@ -63,6 +63,27 @@ for t in tests/checks/*.sh; do
     check "$(basename "$t" .sh)" sh "$t"
 done
 
+# Integration scripts: each prints "PASS: case" / "FAIL: case" lines that
+# count one each (77 = the whole script skipped, with its reason).
+for t in unlock/tests/integration/*.sh; do
+    [ -f "$t" ] || continue
+    sh "$t" > "$out" 2>&1
+    rc=$?
+    cat "$out"
+    if [ "$rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        continue
+    fi
+    p=$(grep -c '^PASS: ' "$out")
+    f=$(grep -c '^FAIL: ' "$out")
+    passed=$((passed + p))
+    if [ "$f" -gt 0 ]; then
+        note_fail "$f" "$(basename "$t")"
+    elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+        note_fail 1 "$(basename "$t")(exit $rc)"
+    fi
+done
+
 # Fuzz targets: each a bounded run (FUZZ_TIME seconds).
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue

@@ -23,6 +23,10 @@ readelf -hW "$bin" | grep -q 'DYN' || fail "not position independent"
 "$bin" --version | grep -q '^ade-unlock ' || fail "--version"
 "$bin" --version | grep -q 'libc musl' || fail "--version does not name musl"
 "$bin" --self-check || fail "--self-check failed"
-# No action is a usage error, not a pretend unlock.
-if "$bin" >/dev/null 2>&1; then fail "no-argument run exited 0"; fi
+# A bad option is a usage error (exit 1).
+set +e
+"$bin" --no-such-option >/dev/null 2>&1
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "bad option exited $rc, not 1"
 echo "size: $(stat -c %s "$bin") bytes"

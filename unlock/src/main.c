@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "benchmark.h"
 #include "log.h"
 #include "secret.h"
 #include "selfcheck.h"
+#include "unlock.h"
 #include "version.h"
 
 static void
@@ -18,8 +20,17 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: ade-unlock [OPTION]...\n"
 	    "Unlock the LUKS devices of an ADE-encrypted VM with the key on its\n"
-	    "BEK volume (early boot).\n"
+	    "BEK volume (early boot). Without an action option it unlocks.\n"
 	    "\n"
+	    "  --dry-run                       find the BEK volume, read the keys and\n"
+	    "                                  verify them against every header;\n"
+	    "                                  activate nothing\n"
+	    "  --cmdline FILE                  kernel command line (default /proc/cmdline)\n"
+	    "  --crypttab FILE                 crypttab (default /etc/crypttab)\n"
+	    "  --conf FILE                     config (default /etc/ade-unlock.conf)\n"
+	    "  --debug                         verbose log, as rd.ade.debug (never secrets)\n"
+	    "  --kmsg / --no-kmsg              also log to /dev/kmsg (default: only\n"
+	    "                                  in the initramfs)\n"
 	    "  --self-check[=user|kernel|all]  known-answer tests of the crypto this\n"
 	    "                                  binary relies on (default: user)\n"
 	    "  --benchmark[=MS]                PBKDF speeds, as `cryptsetup benchmark`\n"
@@ -30,13 +41,29 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP };
+	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP,
+		OPT_DRY_RUN, OPT_CMDLINE, OPT_CRYPTTAB, OPT_CONF, OPT_DEBUG,
+		OPT_KMSG, OPT_NO_KMSG };
 	static const struct option opts[] = {
 		{ "self-check", optional_argument, NULL, OPT_SELF_CHECK },
 		{ "benchmark", optional_argument, NULL, OPT_BENCHMARK },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
+		{ "conf", required_argument, NULL, OPT_CONF },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "kmsg", no_argument, NULL, OPT_KMSG },
+		{ "no-kmsg", no_argument, NULL, OPT_NO_KMSG },
 		{ NULL, 0, NULL, 0 },
+	};
+	struct unlock_opts uo = {
+		.cmdline_path = "/proc/cmdline",
+		.crypttab_path = "/etc/crypttab",
+		.conf_path = "/etc/ade-unlock.conf",
+		/* In the initramfs, the console may be gone: kmsg keeps the log. */
+		.kmsg = access("/etc/initrd-release", F_OK) == 0,
 	};
 	unsigned check_flags = 0, bench_ms = 0;
 	int do_bench = 0, c;
@@ -78,6 +105,28 @@ main(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			return 0;
+		case OPT_DRY_RUN:
+			uo.dry_run = true;
+			break;
+		case OPT_CMDLINE:
+			uo.cmdline_path = optarg;
+			break;
+		case OPT_CRYPTTAB:
+			uo.crypttab_path = optarg;
+			break;
+		case OPT_CONF:
+			uo.conf_path = optarg;
+			break;
+		case OPT_DEBUG:
+			uo.debug = true;
+			log_set_debug(true);
+			break;
+		case OPT_KMSG:
+			uo.kmsg = true;
+			break;
+		case OPT_NO_KMSG:
+			uo.kmsg = false;
+			break;
 		default:
 			usage(stderr);
 			return 1;
@@ -92,7 +141,5 @@ main(int argc, char **argv)
 	if (do_bench)
 		return benchmark_run(bench_ms) < 0 ? 1 : 0;
 
-	log_error("usage", "no action given: the unlock itself is not built yet "
-	    "(see --help)");
-	return 1;
+	return unlock_run(&uo);
 }

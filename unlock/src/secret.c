@@ -12,6 +12,15 @@
 
 #include "secret.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ADE_HAS_ASAN 1
+#endif
+#endif
+#ifndef ADE_HAS_ASAN
+#define ADE_HAS_ASAN 0
+#endif
+
 static struct secret *pool;
 static bool pool_used[SECRET_SLOTS];
 static bool pool_locked;
@@ -47,8 +56,16 @@ secret_init(bool *ret_locked)
 	if (pool != NULL)
 		goto out;
 
-	/* Best effort: also keeps libcryptsetup's own buffers out of swap. */
-	(void)mlockall(MCL_CURRENT | MCL_FUTURE);
+	/*
+	 * Best effort: also keeps libcryptsetup's own buffers out of swap.
+	 * Only as root (CAP_IPC_LOCK): elsewhere RLIMIT_MEMLOCK would make
+	 * later large allocations (Argon2) fail under MCL_FUTURE. Not under
+	 * AddressSanitizer, whose shadow reservation must not be locked.
+	 */
+#if !defined(__SANITIZE_ADDRESS__) && !ADE_HAS_ASAN
+	if (geteuid() == 0)
+		(void)mlockall(MCL_CURRENT | MCL_FUTURE);
+#endif
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE,

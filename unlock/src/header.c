@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* header.c: copies a detached LUKS header off a read-only mounted filesystem. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "header.h"
+
+/* Mount options that keep a read-only mount from writing: no journal replay. */
+static const char *
+ro_options(const char *fstype)
+{
+	if (strcmp(fstype, "ext3") == 0 || strcmp(fstype, "ext4") == 0)
+		return "noload";
+	if (strcmp(fstype, "xfs") == 0)
+		return "norecovery";
+	if (strcmp(fstype, "btrfs") == 0)
+		return "nologreplay";
+	return "";
+}
+
+static int
+copy_fd(int in, int out, uint64_t size)
+{
+	char buf[65536];
+	uint64_t done = 0;
+
+	while (done < size) {
+		ssize_t n = read(in, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		for (ssize_t w = 0; w < n;) {
+			ssize_t k = write(out, buf + w, (size_t)(n - w));
+
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0)
+				return -errno;
+			w += k;
+		}
+		done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* Opens path under root, refusing to follow a final symlink. */
+static int
+open_under(const char *root, const char *path)
+{
+	char full[512];
+
+	while (*path == '/')
+		path++;
+	if (snprintf(full, sizeof(full), "%s/%s", root, path) >= (int)sizeof(full))
+		return -ENAMETOOLONG;
+	return open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+int
+header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
+    char *ret_path, size_t path_len)
+{
+	char dir[] = "/run/ade-unlock-hdr.XXXXXX";
+	char tdir[] = "/tmp/ade-unlock-hdr.XXXXXX";
+	char *mnt;
+	struct stat st;
+	int in = -1, out = -1, r;
+	bool mounted = false;
+
+	mnt = mkdtemp(dir);
+	if (mnt == NULL)
+		mnt = mkdtemp(tdir);
+	if (mnt == NULL)
+		return -errno;
+	if (mount(dev->node, mnt, dev->type, MS_RDONLY | MS_NOSUID | MS_NODEV |
+	    MS_NOEXEC, ro_options(dev->type)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	mounted = true;
+	in = open_under(mnt, path);
+	if (in < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)
+		in = open_under(mnt, path + 5);
+	if (in < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (fstat(in, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > HEADER_MAX || st.st_size < 4096) {
+		r = -EFBIG;
+		goto out;
+	}
+	out = memfd_create("ade-unlock-header", MFD_CLOEXEC);
+	if (out < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((r = copy_fd(in, out, (uint64_t)st.st_size)) < 0)
+		goto out;
+	snprintf(ret_path, path_len, "/proc/self/fd/%d", out);
+	*ret_fd = out;
+	out = -1;	/* transferred */
+	r = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (mounted)
+		(void)umount2(mnt, MNT_DETACH);
+	(void)rmdir(mnt);
+	return r;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* luks.c: loads LUKS headers and activates devices through libcryptsetup. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libcryptsetup.h>
+
+#include "log.h"
+#include "luks.h"
+
+struct luks_dev {
+	struct crypt_device	*cd;
+};
+
+/* Length of the run of hex or base64 characters starting at s. */
+static size_t
+token_run(const char *s)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)s[n]) || s[n] == '+' || s[n] == '/' ||
+	    s[n] == '=' || s[n] == '-' || s[n] == '_')
+		n++;
+	return n;
+}
+
+size_t
+luks_scrub(const char *msg, char *out, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return 0;
+	/*
+	 * libcryptsetup does not log keys unless its own debug is on (it is
+	 * not); still, never pass on a run of 32+ key-like characters, and
+	 * keep the line on one line.
+	 */
+	for (const char *p = msg; *p != '\0' && o + 11 < len;) {
+		size_t run = token_run(p);
+
+		if (run >= 32) {
+			memcpy(out + o, "[redacted]", 10);
+			o += 10;
+			p += run;
+		} else if (run > 0) {
+			size_t k = run < len - 11 - o ? run : len - 11 - o;
+
+			memcpy(out + o, p, k);
+			o += k;
+			p += run;
+		} else {
+			out[o++] = (*p == '\n' || *p == '\r') ? ' ' : *p;
+			p++;
+		}
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+	return o;
+}
+
+static void
+cryptsetup_log(int level, const char *msg, void *usrptr)
+{
+	char line[512];
+
+	(void)level;
+	(void)usrptr;
+	if (!log_debug_enabled() || msg == NULL)
+		return;
+	luks_scrub(msg, line, sizeof(line));
+	log_debug("libcryptsetup", "%s", line);
+}
+
+void
+luks_setup_logging(void)
+{
+	crypt_set_log_callback(NULL, cryptsetup_log, NULL);
+}
+
+int
+luks_load(const char *device, const char *header, struct luks_dev **ret)
+{
+	struct luks_dev *ld;
+	int r;
+
+	ld = calloc(1, sizeof(*ld));
+	if (ld == NULL)
+		return -ENOMEM;
+	if (header != NULL)
+		r = crypt_init_data_device(&ld->cd, header, device);
+	else
+		r = crypt_init(&ld->cd, device);
+	if (r < 0)
+		goto out;
+	crypt_set_log_callback(ld->cd, cryptsetup_log, NULL);
+	r = crypt_load(ld->cd, CRYPT_LUKS, NULL);
+out:
+	if (r < 0) {
+		luks_free(ld);
+		return r;
+	}
+	*ret = ld;
+	return 0;
+}
+
+void
+luks_free(struct luks_dev *ld)
+{
+	if (ld == NULL)
+		return;
+	crypt_free(ld->cd);
+	free(ld);
+}
+
+void
+luks_get_info(struct luks_dev *ld, struct luks_info *ret)
+{
+	const char *type = crypt_get_type(ld->cd);
+	const char *uuid = crypt_get_uuid(ld->cd);
+	int max = crypt_keyslot_max(type);
+	uint32_t rq = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->type, sizeof(ret->type), "%s", type != NULL ? type : "?");
+	snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid != NULL ? uuid : "");
+	for (int slot = 0; slot < max; slot++) {
+		crypt_keyslot_info ki = crypt_keyslot_status(ld->cd, slot);
+		struct crypt_pbkdf_type pbkdf;
+
+		if (ki != CRYPT_SLOT_ACTIVE && ki != CRYPT_SLOT_ACTIVE_LAST)
+			continue;
+		ret->active_keyslots++;
+		if (crypt_keyslot_get_pbkdf(ld->cd, slot, &pbkdf) == 0 &&
+		    pbkdf.type != NULL && strcmp(pbkdf.type, CRYPT_KDF_PBKDF2) != 0 &&
+		    pbkdf.max_memory_kb > ret->max_pbkdf_kb)
+			ret->max_pbkdf_kb = pbkdf.max_memory_kb;
+	}
+	if (crypt_persistent_flags_get(ld->cd, CRYPT_FLAGS_REQUIREMENTS, &rq) == 0 &&
+	    (rq & CRYPT_REQUIREMENT_ONLINE_REENCRYPT))
+		ret->reencrypt = true;
+}
+
+int
+luks_activate(struct luks_dev *ld, const char *name, const struct secret *key,
+    uint32_t flags)
+{
+	if (name != NULL && luks_is_active(name))
+		return -EEXIST;
+	return crypt_activate_by_passphrase(ld->cd, name, CRYPT_ANY_SLOT,
+	    (const char *)key->buf, key->len, flags);
+}
+
+int
+luks_is_active(const char *name)
+{
+	crypt_status_info st = crypt_status(NULL, name);
+
+	return st == CRYPT_ACTIVE || st == CRYPT_BUSY;
+}

@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: MIT */
+/* unlock.c: the unlock run: config, BEK volume, key files, devices, summary. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <libcryptsetup.h>
+
+#include "bekvol.h"
+#include "blockdev.h"
+#include "cmdline.h"
+#include "conf.h"
+#include "crypttab.h"
+#include "fat.h"
+#include "header.h"
+#include "keyfile.h"
+#include "log.h"
+#include "luks.h"
+#include "secret.h"
+#include "unlock.h"
+#include "util.h"
+
+#define ADE_KEY_FILE		"LinuxPassPhraseFileName"
+#define MAX_DEVS		(CRYPTTAB_MAX_ENTRIES + 1)
+#define MAX_KEYS		64
+#define MAX_WORKERS		16
+#define CONFIG_FILE_MAX		(1u << 20)
+#define DEFAULT_TIMEOUT_S	60
+
+enum dev_state {
+	DEV_PENDING,
+	DEV_OPENED,
+	DEV_VERIFIED,		/* --dry-run: the key opens a keyslot */
+	DEV_ALREADY,
+	DEV_SKIPPED,
+	DEV_FAILED,
+};
+
+/* One device we own, and how it ended. */
+struct dev {
+	char		name[128];
+	char		spec[256];
+	char		header[256];
+	char		header_dev[256];
+	char		bek_file[256];	/* the file its config names, or "" */
+	unsigned	ct_flags;
+	unsigned	timeout_s;
+	uint64_t	keyfile_size, keyfile_offset;
+
+	enum dev_state	state;
+	char		reason[512];
+	char		key_used[256];
+	char		type[8];
+	int		keyslot;
+	uint64_t	ms;
+	bool		was_active;	/* dry run: it is open now */
+};
+
+/* One key file read from the BEK volume. */
+struct key {
+	char		file[256];
+	struct secret	*pass;		/* NULL when unusable */
+	int		err;
+	const char	*why;		/* reason when unusable */
+	char		detail[160];	/* what the decoder saw, if anything */
+};
+
+struct run {
+	const struct unlock_opts *opts;
+	struct cmdline	cmd;
+	struct conf	conf;
+	struct crypttab	*ct;
+	struct dev	devs[MAX_DEVS];
+	unsigned	n_devs;
+	struct key	keys[MAX_KEYS];
+	unsigned	n_keys;
+	const char	*label;
+	unsigned	device_timeout_s;
+
+	/* The work queue and the PBKDF memory budget. */
+	pthread_mutex_t	lock;
+	pthread_cond_t	cond;
+	unsigned	next;
+	uint64_t	budget_kb, inflight_kb;
+	unsigned	inflight, max_parallel;
+};
+
+/* Reads a whole config file; a missing optional file reads as empty. */
+static int
+read_config(const char *path, bool optional, char **ret, size_t *ret_len)
+{
+	char *buf = malloc(CONFIG_FILE_MAX);
+	int r;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	r = conf_read_file(path, buf, CONFIG_FILE_MAX, ret_len);
+	if (r == -ENOENT && optional) {
+		buf[0] = '\0';
+		*ret_len = 0;
+		r = 0;
+	}
+	if (r < 0) {
+		free(buf);
+		return r;
+	}
+	*ret = buf;
+	return 0;
+}
+
+/* The parsers' warnings already name file and line. */
+static void
+log_warnings(const struct config_warnings *w, const char *what)
+{
+	for (unsigned i = 0; i < w->count && i < 32; i++)
+		log_warn("config", "%s", w->msg[i]);
+	if (w->count > 32)
+		log_warn(what, "%u more warnings not shown", w->count - 32);
+}
+
+static void
+log_config_error(const struct config_error *e, int r)
+{
+	if (e->line > 0)
+		log_error(e->file, "line %u: %s: %s; nothing was tried", e->line,
+		    e->field, e->reason[0] != '\0' ? e->reason : strerror(-r));
+	else
+		log_error(e->file[0] != '\0' ? e->file : "config",
+		    "%s: %s; nothing was tried", e->field,
+		    e->reason[0] != '\0' ? e->reason : strerror(-r));
+}
+
+/* Loads cmdline, conf and crypttab. Returns 0 or an exit code. */
+static int
+load_config(struct run *run)
+{
+	const struct unlock_opts *o = run->opts;
+	struct config_error err;
+	struct config_warnings warn;
+	char *text = NULL;
+	size_t len = 0;
+	int r, code = EXIT_CONFIG;
+
+	cmdline_init(&run->cmd);
+	conf_init(&run->conf);
+
+	memset(&err, 0, sizeof(err));
+	memset(&warn, 0, sizeof(warn));
+	if ((r = read_config(o->cmdline_path, false, &text, &len)) < 0) {
+		log_error(o->cmdline_path, "cannot read: %s; nothing was tried",
+		    strerror(-r));
+		goto out;
+	}
+	r = cmdline_parse(text, len, &run->cmd, &err, &warn);
+	free(text);
+	text = NULL;
+	if (r < 0) {
+		snprintf(err.file, sizeof(err.file), "%s", o->cmdline_path);
+		log_config_error(&err, r);
+		goto out;
+	}
+	if (run->cmd.debug || o->debug)
+		log_set_debug(true);
+	log_warnings(&warn, o->cmdline_path);
+	if (run->cmd.disabled) {
+		code = 0;
+		goto out;
+	}
+
+	memset(&err, 0, sizeof(err));
+	memset(&warn, 0, sizeof(warn));
+	if ((r = read_config(o->conf_path, true, &text, &len)) < 0) {
+		log_error(o->conf_path, "cannot read: %s; nothing was tried",
+		    strerror(-r));
+		goto out;
+	}
+	r = conf_parse(text, len, o->conf_path, &run->conf, &err, &warn);
+	free(text);
+	text = NULL;
+	if (r < 0) {
+		log_config_error(&err, r);
+		goto out;
+	}
+	log_warnings(&warn, o->conf_path);
+	cmdline_apply(&run->cmd, &run->conf);
+
+	memset(&err, 0, sizeof(err));
+	memset(&warn, 0, sizeof(warn));
+	if ((r = read_config(o->crypttab_path, true, &text, &len)) < 0) {
+		log_error(o->crypttab_path, "cannot read: %s; nothing was tried",
+		    strerror(-r));
+		goto out;
+	}
+	r = crypttab_parse(text, len, o->crypttab_path, run->ct, &err, &warn);
+	free(text);
+	text = NULL;
+	if (r < 0) {
+		log_config_error(&err, r);
+		goto out;
+	}
+	log_warnings(&warn, o->crypttab_path);
+
+	run->label = run->conf.label;
+	run->device_timeout_s = run->conf.device_timeout_s;
+	code = -1;	/* go on */
+out:
+	free(text);
+	return code;
+}
+
+static struct dev *
+add_dev(struct run *run, const char *name)
+{
+	struct dev *d;
+
+	for (unsigned i = 0; i < run->n_devs; i++)
+		if (strcmp(run->devs[i].name, name) == 0)
+			return NULL;
+	if (run->n_devs == MAX_DEVS)
+		return NULL;
+	d = &run->devs[run->n_devs++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->keyslot = -1;
+	return d;
+}
+
+/* Builds the list of devices we own from crypttab, the conf and cmdline. */
+static void
+plan_devices(struct run *run)
+{
+	const char *bek_uuid = run->conf.bek_uuid[0] != '\0' ?
+	    run->conf.bek_uuid : NULL;
+
+	for (unsigned i = 0; i < run->ct->n; i++) {
+		const struct crypttab_entry *e = &run->ct->e[i];
+		char file[256];
+		const char *cf = conf_key_file(&run->conf, e->name);
+		struct dev *d;
+
+		if (crypttab_entry_bek_file(e, run->label, bek_uuid, file,
+		    sizeof(file)) != 1) {
+			if (cf == NULL) {
+				log_info(e->name, "not ours (key file '%s'): left "
+				    "to the normal path", e->keyfile[0] != '\0' ?
+				    e->keyfile : "none");
+				continue;
+			}
+			snprintf(file, sizeof(file), "%s", cf);
+		}
+		d = add_dev(run, e->name);
+		if (d == NULL)
+			continue;
+		snprintf(d->spec, sizeof(d->spec), "%s", e->device);
+		snprintf(d->bek_file, sizeof(d->bek_file), "%s", file);
+		snprintf(d->header, sizeof(d->header), "%s", e->header);
+		snprintf(d->header_dev, sizeof(d->header_dev), "%s", e->header_dev);
+		d->ct_flags = e->flags;
+		d->timeout_s = e->timeout_s;
+		d->keyfile_size = e->keyfile_size;
+		d->keyfile_offset = e->keyfile_offset;
+		if (e->flags & CT_NETDEV) {
+			d->state = DEV_SKIPPED;
+			snprintf(d->reason, sizeof(d->reason),
+			    "_netdev: needs the network, not opened in the initramfs");
+		} else if (!blockdev_spec_valid(d->spec)) {
+			d->state = DEV_FAILED;
+			snprintf(d->reason, sizeof(d->reason), "device '%.200s' is not "
+			    "UUID=, PARTUUID=, LABEL=, PARTLABEL= or /dev/...",
+			    d->spec);
+		}
+	}
+
+	/* ADE's OS disk: rd.luks.ade.partuuid= (+ bootuuid= for the header). */
+	if (run->cmd.ade_partuuid[0] != '\0') {
+		struct dev *d = add_dev(run, "osencrypt");
+
+		if (d != NULL) {
+			snprintf(d->spec, sizeof(d->spec), "PARTUUID=%s",
+			    run->cmd.ade_partuuid);
+			snprintf(d->bek_file, sizeof(d->bek_file), ADE_KEY_FILE);
+			d->ct_flags = CT_DISCARD;
+			d->timeout_s = 10;
+			if (run->cmd.ade_bootuuid[0] != '\0') {
+				snprintf(d->header, sizeof(d->header),
+				    "/boot/luks/osluksheader");
+				snprintf(d->header_dev, sizeof(d->header_dev),
+				    "UUID=%s", run->cmd.ade_bootuuid);
+			}
+		} else
+			log_info("osencrypt", "rd.luks.ade.partuuid= given, "
+			    "crypttab's osencrypt entry is used");
+	}
+
+	/*
+	 * rd.luks.uuid= and rd.luks.name= devices crypttab does not name:
+	 * opened as luks-UUID or the rd.luks.name= name, with ADE's key files.
+	 */
+	for (unsigned i = 0; i < run->cmd.n_uuids + run->cmd.n_names; i++) {
+		const char *uuid = i < run->cmd.n_uuids ? run->cmd.uuids[i] :
+		    run->cmd.names[i - run->cmd.n_uuids].uuid;
+		const char *rdname = cmdline_uuid_name(&run->cmd, uuid);
+		char name[128], spec[64];
+		bool known = false;
+		struct dev *d;
+
+		snprintf(spec, sizeof(spec), "UUID=%s", uuid);
+		for (unsigned k = 0; k < run->n_devs; k++)
+			if (strcasecmp(run->devs[k].spec, spec) == 0)
+				known = true;
+		for (unsigned k = 0; k < run->ct->n && !known; k++)
+			if (strcasecmp(run->ct->e[k].device, spec) == 0)
+				known = true;	/* crypttab's, not ours */
+		if (known)
+			continue;
+		if (rdname != NULL)
+			snprintf(name, sizeof(name), "%s", rdname);
+		else
+			snprintf(name, sizeof(name), "luks-%s", uuid);
+		d = add_dev(run, name);
+		if (d == NULL)
+			continue;
+		snprintf(d->spec, sizeof(d->spec), "%s", spec);
+	}
+
+	if (run->cmd.luks_disabled) {
+		for (unsigned i = 0; i < run->n_devs; i++) {
+			struct dev *d = &run->devs[i];
+
+			if (d->state != DEV_PENDING)
+				continue;
+			d->state = DEV_SKIPPED;
+			snprintf(d->reason, sizeof(d->reason), "rd.luks=0");
+		}
+	}
+}
+
+static bool
+any_pending(const struct run *run)
+{
+	for (unsigned i = 0; i < run->n_devs; i++)
+		if (run->devs[i].state == DEV_PENDING)
+			return true;
+	return false;
+}
+
+/* ---- key files ------------------------------------------------------- */
+
+static struct key *
+find_key(struct run *run, const char *file)
+{
+	for (unsigned i = 0; i < run->n_keys; i++)
+		if (strcasecmp(run->keys[i].file, file) == 0)
+			return &run->keys[i];
+	return NULL;
+}
+
+static void
+want_key(struct run *run, const char *file)
+{
+	if (file[0] == '\0' || find_key(run, file) != NULL ||
+	    run->n_keys == MAX_KEYS)
+		return;
+	memset(&run->keys[run->n_keys], 0, sizeof(run->keys[0]));
+	snprintf(run->keys[run->n_keys].file, sizeof(run->keys[0].file), "%s",
+	    file);
+	run->n_keys++;
+}
+
+static int
+collect_ade_names(const struct fat_entry *e, void *userdata)
+{
+	struct run *run = userdata;
+
+	if (e->attr & 0x10)	/* a directory */
+		return 0;
+	if (strncasecmp(e->name, ADE_KEY_FILE, strlen(ADE_KEY_FILE)) == 0)
+		want_key(run, e->name);
+	return 0;
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	return strverscmp(((const struct key *)a)->file,
+	    ((const struct key *)b)->file);
+}
+
+/*
+ * Reads every key file any device may need, once: the files the config
+ * names, LinuxPassPhraseFileName, and the other LinuxPassPhraseFileName*
+ * files in version order. Returns the number of usable keys, or -errno.
+ */
+static int
+read_keys(struct run *run, const struct blockdev *bek)
+{
+	static struct fat_volume vol;
+	struct secret *kek = NULL;
+	bool kek_tried = false;
+	int fd, r, usable = 0;
+	unsigned named;
+
+	fd = open(bek->node, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		log_error(run->label, "cannot open %s: %s", bek->node,
+		    strerror(-r));
+		return r;
+	}
+	r = fat_open(&vol, fd, bek->size);
+	if (r < 0) {
+		log_error(run->label, "%s: not a readable FAT filesystem: %s",
+		    bek->name, fat_explain(&vol, r));
+		goto out;
+	}
+
+	for (unsigned i = 0; i < run->n_devs; i++)
+		if (run->devs[i].state == DEV_PENDING)
+			want_key(run, run->devs[i].bek_file);
+	named = run->n_keys;
+	want_key(run, ADE_KEY_FILE);
+	r = fat_list_dir(&vol, "/", collect_ade_names, run);
+	if (r < 0)
+		log_warn(run->label, "%s: cannot list the root directory: %s",
+		    bek->name, fat_explain(&vol, r));
+	/* Named and LinuxPassPhraseFileName first, the rest in a fixed order. */
+	if (run->n_keys > named + 1)
+		qsort(&run->keys[named + 1], run->n_keys - named - 1,
+		    sizeof(run->keys[0]), cmp_keys);
+
+	for (unsigned i = 0; i < run->n_keys; i++) {
+		struct key *k = &run->keys[i];
+		struct fat_entry fe;
+		struct secret *raw = NULL;
+		struct keyfile_diag diag = { .detail = NULL };
+
+		r = fat_find(&vol, k->file, &fe);
+		if (r == 0 && (raw = secret_new()) == NULL)
+			r = -ENOMEM;
+		if (r == 0)
+			r = fat_read_file(&vol, &fe, raw->buf, KEYFILE_MAX,
+			    &raw->len);
+		if (r < 0) {
+			k->err = r;
+			k->why = r == -EFBIG ? "larger than 8 KiB: refused" :
+			    fat_explain(&vol, r);
+			secret_free(raw);
+			continue;
+		}
+		if (keyfile_detect(raw->buf, raw->len) == KEYFILE_JWE &&
+		    !kek_tried) {
+			kek_tried = true;
+			kek = secret_new();
+			r = kek == NULL ? -ENOMEM :
+			    keyfile_kek_load(run->conf.kek_path, kek);
+			if (r < 0) {
+				log_error(run->conf.kek_path, "cannot load the "
+				    "key-encryption key: %s", keyfile_strerror(r));
+				secret_free(kek);
+				kek = NULL;
+			}
+		}
+		k->pass = secret_new();
+		r = k->pass == NULL ? -ENOMEM :
+		    keyfile_decode_ex(raw->buf, raw->len, kek, k->pass, &diag);
+		secret_free(raw);
+		if (r < 0) {
+			k->err = r;
+			k->why = keyfile_strerror(r);
+			/* Only where the code alone does not say what was wrong. */
+			if (r == -EPROTONOSUPPORT || (r == -EINVAL &&
+			    diag.detail != NULL))
+				snprintf(k->detail, sizeof(k->detail),
+				    "alg '%s', enc '%s'%s%s", diag.alg, diag.enc,
+				    diag.detail != NULL ? ": " : "",
+				    diag.detail != NULL ? diag.detail : "");
+			secret_free(k->pass);
+			k->pass = NULL;
+			continue;
+		}
+		usable++;
+		log_debug(run->label, "key file '%s': %zu bytes, usable",
+		    k->file, k->pass->len);
+	}
+	r = usable;
+out:
+	fat_drop_cache(&vol);
+	close(fd);
+	secret_free(kek);
+	return r;
+}
+
+static void
+free_keys(struct run *run)
+{
+	for (unsigned i = 0; i < run->n_keys; i++) {
+		secret_free(run->keys[i].pass);
+		run->keys[i].pass = NULL;
+	}
+	secret_wipe_all();
+}
+
+/* ---- devices ----------------------------------------------------------- */
+
+/* Waits until spec names exactly one device, or the deadline passes. */
+static int
+wait_for(const char *spec, uint64_t deadline, struct blockdev *ret)
+{
+	unsigned pause = 50;
+
+	for (;;) {
+		int r = blockdev_find(spec, ret);
+
+		if (r != -ENOENT || now_ms() >= deadline)
+			return r;
+		sleep_ms(pause);
+		if (pause < 250)
+			pause *= 2;
+	}
+}
+
+static uint32_t
+activate_flags(const struct dev *d)
+{
+	uint32_t f = 0;
+
+	if (d->ct_flags & CT_DISCARD)
+		f |= CRYPT_ACTIVATE_ALLOW_DISCARDS;
+	if (d->ct_flags & CT_READONLY)
+		f |= CRYPT_ACTIVATE_READONLY;
+	if (d->ct_flags & CT_SAME_CPU_CRYPT)
+		f |= CRYPT_ACTIVATE_SAME_CPU_CRYPT;
+	if (d->ct_flags & CT_SUBMIT_FROM_CRYPT_CPUS)
+		f |= CRYPT_ACTIVATE_SUBMIT_FROM_CRYPT_CPUS;
+	if (d->ct_flags & CT_NO_READ_WORKQUEUE)
+		f |= CRYPT_ACTIVATE_NO_READ_WORKQUEUE;
+	if (d->ct_flags & CT_NO_WRITE_WORKQUEUE)
+		f |= CRYPT_ACTIVATE_NO_WRITE_WORKQUEUE;
+	return f;
+}
+
+/* The budget: PBKDF memory in flight against MemAvailable, and a CPU cap. */
+static void
+budget_take(struct run *run, uint64_t kb)
+{
+	pthread_mutex_lock(&run->lock);
+	while (run->inflight > 0 && (run->inflight >= run->max_parallel ||
+	    run->inflight_kb + kb > run->budget_kb))
+		pthread_cond_wait(&run->cond, &run->lock);
+	run->inflight++;
+	run->inflight_kb += kb;
+	pthread_mutex_unlock(&run->lock);
+}
+
+static void
+budget_give(struct run *run, uint64_t kb)
+{
+	pthread_mutex_lock(&run->lock);
+	run->inflight--;
+	run->inflight_kb -= kb;
+	pthread_cond_broadcast(&run->cond);
+	pthread_mutex_unlock(&run->lock);
+}
+
+/* Tries one key on a device, applying keyfile-offset= and keyfile-size=. */
+static int
+try_key(struct luks_dev *ld, const struct dev *d, const struct key *k,
+    const char *name)
+{
+	struct secret *s;
+	uint64_t off = d->keyfile_offset, len;
+	int r;
+
+	if (d->keyfile_offset == 0 && d->keyfile_size == 0)
+		return luks_activate(ld, name, k->pass, activate_flags(d));
+	if (off >= k->pass->len)
+		return -ENODATA;
+	len = k->pass->len - off;
+	if (d->keyfile_size != 0) {
+		if (d->keyfile_size > len)
+			return -ENODATA;
+		len = d->keyfile_size;
+	}
+	s = secret_new();
+	if (s == NULL)
+		return -ENOMEM;
+	memcpy(s->buf, k->pass->buf + off, len);
+	s->len = len;
+	r = luks_activate(ld, name, s, activate_flags(d));
+	secret_free(s);
+	return r;
+}
+
+/* The order a device tries keys in: its own file, ADE's, then the rest. */
+static unsigned
+key_order(const struct run *run, const struct dev *d, unsigned *order)
+{
+	unsigned n = 0;
+	bool used[MAX_KEYS] = { false };
+
+	for (unsigned pass = 0; pass < 3; pass++) {
+		for (unsigned i = 0; i < run->n_keys; i++) {
+			const char *f = run->keys[i].file;
+
+			if (used[i] || (pass == 0 && strcasecmp(f, d->bek_file) != 0) ||
+			    (pass == 1 && strcasecmp(f, ADE_KEY_FILE) != 0))
+				continue;
+			used[i] = true;
+			order[n++] = i;
+		}
+	}
+	return n;
+}
+
+static void
+set_reason(struct dev *d, enum dev_state st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+set_reason(struct dev *d, enum dev_state st, const char *fmt, ...)
+{
+	va_list ap;
+
+	d->state = st;
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void
+open_one(struct run *run, struct dev *d)
+{
+	struct blockdev bd, hd;
+	struct luks_dev *ld = NULL;
+	struct luks_info info;
+	char hpath[64];
+	const char *header = NULL;
+	unsigned order[MAX_KEYS], n;
+	unsigned tout = d->timeout_s != 0 ? d->timeout_s : run->device_timeout_s;
+	uint64_t start = now_ms(), deadline = start + (uint64_t)tout * 1000;
+	uint64_t kb = 0;
+	bool took = false, rejected = false;
+	int hfd = -1, r;
+
+	/* A dry run on a live system verifies the key even of open devices. */
+	if (luks_is_active(d->name)) {
+		if (!run->opts->dry_run) {
+			set_reason(d, DEV_ALREADY, "/dev/mapper/%s exists; left "
+			    "alone", d->name);
+			goto out;
+		}
+		d->was_active = true;
+	}
+	r = wait_for(d->spec, deadline, &bd);
+	if (r == -ENOENT) {
+		set_reason(d, DEV_FAILED, "device not found after %u s", tout);
+		goto out;
+	} else if (r == -ENOTUNIQ) {
+		set_reason(d, DEV_FAILED, "'%s' matches more than one device",
+		    d->spec);
+		goto out;
+	} else if (r < 0) {
+		set_reason(d, DEV_FAILED, "cannot look for the device: %s",
+		    strerror(-r));
+		goto out;
+	}
+
+	if (d->header[0] != '\0' && d->header_dev[0] != '\0') {
+		r = wait_for(d->header_dev, deadline, &hd);
+		if (r < 0) {
+			set_reason(d, DEV_FAILED, "header device '%s' %s",
+			    d->header_dev, r == -ENOENT ? "not found" :
+			    strerror(-r));
+			goto out;
+		}
+		r = header_fetch(&hd, d->header, &hfd, hpath, sizeof(hpath));
+		if (r < 0) {
+			set_reason(d, DEV_FAILED, "cannot read header '%s' from "
+			    "%s (%s): %s", d->header, hd.name, hd.type,
+			    strerror(-r));
+			goto out;
+		}
+		header = hpath;
+	} else if (d->header[0] != '\0')
+		header = d->header;
+
+	r = luks_load(bd.node, header, &ld);
+	if (r < 0) {
+		set_reason(d, DEV_FAILED, "%s: %s", header != NULL ? header :
+		    bd.node, r == -EINVAL ? "no LUKS header" : strerror(-r));
+		goto out;
+	}
+	luks_get_info(ld, &info);
+	snprintf(d->type, sizeof(d->type), "%s", info.type);
+	if (!cmdline_uuid_allowed(&run->cmd, info.uuid)) {
+		set_reason(d, DEV_SKIPPED, "UUID %s not in rd.luks.uuid=",
+		    info.uuid);
+		goto out;
+	}
+	if (info.reencrypt)
+		log_info(d->name, "LUKS2 header in reencryption: opening it "
+		    "as it is (the reencryption resumes after boot)");
+
+	kb = info.max_pbkdf_kb;
+	budget_take(run, kb);
+	took = true;
+	n = key_order(run, d, order);
+	for (unsigned i = 0; i < n; i++) {
+		const struct key *k = &run->keys[order[i]];
+
+		if (k->pass == NULL)
+			continue;
+		r = try_key(ld, d, k, run->opts->dry_run ? NULL : d->name);
+		if (r == -EPERM || r == -ENODATA) {
+			rejected = true;
+			log_debug(d->name, "key file '%s': no keyslot accepts it",
+			    k->file);
+			continue;
+		}
+		if (r == -EEXIST) {
+			set_reason(d, DEV_ALREADY, "/dev/mapper/%s exists; left "
+			    "alone", d->name);
+			goto out;
+		}
+		if (r < 0) {
+			set_reason(d, DEV_FAILED, "activation failed: %s",
+			    strerror(-r));
+			goto out;
+		}
+		d->keyslot = r;
+		snprintf(d->key_used, sizeof(d->key_used), "%s", k->file);
+		d->state = run->opts->dry_run ? DEV_VERIFIED : DEV_OPENED;
+		goto out;
+	}
+	set_reason(d, DEV_FAILED, rejected ? "no keyslot accepted the key" :
+	    "no usable key file for it");
+out:
+	if (took)
+		budget_give(run, kb);
+	luks_free(ld);
+	if (hfd >= 0)
+		close(hfd);
+	d->ms = now_ms() - start;
+}
+
+static void *
+worker(void *arg)
+{
+	struct run *run = arg;
+
+	for (;;) {
+		struct dev *d = NULL;
+
+		pthread_mutex_lock(&run->lock);
+		while (run->next < run->n_devs && d == NULL) {
+			if (run->devs[run->next].state == DEV_PENDING)
+				d = &run->devs[run->next];
+			run->next++;
+		}
+		pthread_mutex_unlock(&run->lock);
+		if (d == NULL)
+			return NULL;
+		open_one(run, d);
+	}
+}
+
+static uint64_t
+mem_available_kb(void)
+{
+	char buf[4096];
+	char *p;
+	unsigned long long kb;
+	int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strstr(buf, "MemAvailable:");
+	if (p == NULL || sscanf(p + 13, "%llu", &kb) != 1)
+		return 0;
+	return kb;
+}
+
+static void
+open_all(struct run *run)
+{
+	pthread_t th[MAX_WORKERS];
+	unsigned n_pending = 0, n_threads, started = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t avail = mem_available_kb();
+
+	for (unsigned i = 0; i < run->n_devs; i++)
+		if (run->devs[i].state == DEV_PENDING)
+			n_pending++;
+	/* Half of what is free for PBKDFs in flight; one always may run. */
+	run->budget_kb = avail > 0 ? avail / 2 : 256 * 1024;
+	run->max_parallel = run->conf.parallel != 0 ? run->conf.parallel :
+	    (unsigned)(cpus > 0 ? cpus : 1);
+	/* Waiting for devices costs no CPU: more threads than PBKDF slots. */
+	n_threads = n_pending < MAX_WORKERS ? n_pending : MAX_WORKERS;
+	log_debug("devices", "%u to open, %u threads, %u PBKDFs at once, "
+	    "budget %llu MiB", n_pending, n_threads, run->max_parallel,
+	    (unsigned long long)run->budget_kb / 1024);
+	for (unsigned i = 0; i < n_threads; i++)
+		if (pthread_create(&th[started], NULL, worker, run) == 0)
+			started++;
+	if (started == 0)
+		worker(run);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+}
+
+static void
+report(const struct run *run)
+{
+	for (unsigned i = 0; i < run->n_devs; i++) {
+		const struct dev *d = &run->devs[i];
+		char subj[400];
+
+		snprintf(subj, sizeof(subj), "%s (%s)", d->name, d->spec);
+		switch (d->state) {
+		case DEV_OPENED:
+			log_notice(subj, "opened as /dev/mapper/%s in %llu.%llu s "
+			    "(keyslot %d, %s, key file '%s')", d->name,
+			    (unsigned long long)d->ms / 1000,
+			    (unsigned long long)(d->ms % 1000) / 100, d->keyslot,
+			    d->type, d->key_used);
+			break;
+		case DEV_VERIFIED:
+			log_notice(subj, "verified: %s /dev/mapper/%s (keyslot "
+			    "%d, %s, key file '%s')", d->was_active ?
+			    "the key opens it; open now as" : "would open as",
+			    d->name, d->keyslot, d->type, d->key_used);
+			break;
+		case DEV_ALREADY:
+			log_notice(subj, "already-open (%s)", d->reason);
+			break;
+		case DEV_SKIPPED:
+			log_notice(subj, "skipped (%s)", d->reason);
+			break;
+		case DEV_FAILED:
+		case DEV_PENDING:
+			log_error(subj, "FAILED (%s)%s", d->reason,
+			    (d->ct_flags & CT_NOFAIL) ? "; nofail: the boot "
+			    "goes on without it" : "; left to the passphrase "
+			    "prompt");
+			break;
+		}
+	}
+}
+
+/* The exit code from the devices' states. */
+static int
+exit_code(const struct run *run)
+{
+	unsigned ok = 0, failed = 0;
+
+	for (unsigned i = 0; i < run->n_devs; i++) {
+		switch (run->devs[i].state) {
+		case DEV_OPENED:
+		case DEV_VERIFIED:
+		case DEV_ALREADY:
+			ok++;
+			break;
+		case DEV_SKIPPED:
+			break;
+		default:
+			failed++;
+		}
+	}
+	if (failed == 0)
+		return EXIT_ALL_OPEN;
+	return ok > 0 ? EXIT_PARTIAL : EXIT_NONE_OPEN;
+}
+
+static void
+fail_pending(struct run *run, const char *why)
+{
+	for (unsigned i = 0; i < run->n_devs; i++)
+		if (run->devs[i].state == DEV_PENDING)
+			set_reason(&run->devs[i], DEV_FAILED, "%s", why);
+}
+
+int
+unlock_run(const struct unlock_opts *o)
+{
+	static struct run run;
+	struct blockdev bek, other;
+	struct bekvol_scan scan;
+	unsigned timeout_s;
+	uint64_t t0 = now_ms();
+	int code, r;
+
+	memset(&run, 0, sizeof(run));
+	run.opts = o;
+	pthread_mutex_init(&run.lock, NULL);
+	pthread_cond_init(&run.cond, NULL);
+	run.ct = calloc(1, sizeof(*run.ct));
+	if (run.ct == NULL) {
+		log_error("memory", "out of memory; nothing was tried");
+		return EXIT_CONFIG;
+	}
+	if (o->kmsg)
+		(void)log_open_kmsg();
+	if (secret_init(NULL) < 0)
+		log_warn("memory", "cannot set up locked memory for keys");
+	secret_install_signal_wipe();
+	luks_setup_logging();
+
+	code = load_config(&run);
+	if (code == 0) {
+		log_notice("config", "disabled by rd.ade=0: nothing done");
+		goto out;
+	}
+	if (code > 0)
+		goto out;
+
+	plan_devices(&run);
+	if (run.n_devs == 0) {
+		log_notice("config", "nothing to do: no device uses the "
+		    "'%s' volume", run.label);
+		code = EXIT_ALL_OPEN;
+		goto out;
+	}
+	if (!any_pending(&run))
+		goto summary;
+
+	/* The command line's rd.ade.timeout= is in conf by now. */
+	timeout_s = run.conf.timeout_s >= 0 ? (unsigned)run.conf.timeout_s :
+	    DEFAULT_TIMEOUT_S;
+	r = bekvol_find(run.label, run.conf.bek_uuid, timeout_s * 1000, &bek,
+	    &other, &scan);
+	if (r == -ETIMEDOUT) {
+		log_error(run.label, "not found after %u s (checked %u block "
+		    "devices: %s); falling back to passphrase prompt", timeout_s,
+		    scan.devices, scan.devices > 0 ? scan.seen : "none");
+		fail_pending(&run, "BEK volume not found");
+		report(&run);
+		code = EXIT_NO_BEK;
+		goto out;
+	} else if (r == -ENOTUNIQ) {
+		log_error(run.label, "found on both %s and %s: refusing to "
+		    "guess; falling back to passphrase prompt", bek.name,
+		    other.name);
+		fail_pending(&run, "BEK volume ambiguous");
+		report(&run);
+		code = EXIT_NO_BEK;
+		goto out;
+	} else if (r == -EMEDIUMTYPE) {
+		log_error(run.label, "label found on %s, but it holds '%s', not "
+		    "FAT; falling back to passphrase prompt", bek.name,
+		    bek.type[0] != '\0' ? bek.type : "no filesystem");
+		fail_pending(&run, "BEK volume is not FAT");
+		report(&run);
+		code = EXIT_NO_BEK;
+		goto out;
+	} else if (r < 0) {
+		log_error(run.label, "cannot scan block devices: %s",
+		    strerror(-r));
+		fail_pending(&run, "cannot scan block devices");
+		report(&run);
+		code = EXIT_NO_BEK;
+		goto out;
+	}
+	log_info(run.label, "found on %s after %u.%u s (checked %u block "
+	    "devices)", bek.name, scan.waited_ms / 1000,
+	    (scan.waited_ms % 1000) / 100, scan.devices);
+
+	r = read_keys(&run, &bek);
+	for (unsigned i = 0; i < run.n_keys; i++)
+		if (run.keys[i].pass == NULL && run.keys[i].err != -ENOENT)
+			log_warn(run.label, "key file '%s': %s%s%s%s",
+			    run.keys[i].file, run.keys[i].why,
+			    run.keys[i].detail[0] != '\0' ? " (" : "",
+			    run.keys[i].detail,
+			    run.keys[i].detail[0] != '\0' ? ")" : "");
+	if (r <= 0) {
+		log_error(run.label, "%s: no usable key file (%s); falling back "
+		    "to passphrase prompt", bek.name, r < 0 ? "cannot read "
+		    "the volume" : "looked for the files the config names and "
+		    ADE_KEY_FILE "*");
+		fail_pending(&run, "no usable key file on the BEK volume");
+		report(&run);
+		code = EXIT_NO_KEY;
+		goto out;
+	}
+
+	open_all(&run);
+	free_keys(&run);
+summary:
+	report(&run);
+	code = exit_code(&run);
+	log_info("summary", "%s in %llu.%llu s; exit %d", code == 0 ?
+	    "all devices handled" : code == EXIT_PARTIAL ? "some devices "
+	    "FAILED" : "no device could be opened",
+	    (unsigned long long)(now_ms() - t0) / 1000,
+	    (unsigned long long)((now_ms() - t0) % 1000) / 100, code);
+out:
+	free_keys(&run);
+	blockdev_cleanup();
+	free(run.ct);
+	log_close();
+	return code;
+}

@@ -1,0 +1,349 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The whole unlock path on this host, with real parts: a BEK volume made by
+# mkfs.vfat/mcopy and LUKS1/LUKS2 images made by Debian's cryptsetup, all on
+# loop devices, found by libblkid, the key read by our FAT reader, verified
+# by libcryptsetup (--dry-run: this host has no device-mapper to activate).
+# Prints one "PASS: case" or "FAIL: case" line per case.
+set -u
+
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+bin=${ADE_BIN:-$top/build/host/ade-unlock}
+[ -x "$bin" ] || { echo "FAIL: $bin not built"; exit 1; }
+if [ "$(id -u)" -ne 0 ] || ! losetup -f >/dev/null 2>&1; then
+    echo "SKIP: needs root and free loop devices"
+    exit 77
+fi
+for t in cryptsetup mkfs.vfat mcopy losetup; do
+    command -v "$t" >/dev/null 2>&1 || { echo "SKIP: $t missing"; exit 77; }
+done
+
+# OpenSSL-internal thread state of the host build's libcryptsetup: see the file.
+export LSAN_OPTIONS="suppressions=$top/unlock/tests/lsan.supp:print_suppressions=0"
+work=$(mktemp -d)
+loops=""
+# shellcheck disable=SC2317  # called through the trap
+cleanup() {
+    for l in $loops; do losetup -d "$l" 2>/dev/null; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
+export MTOOLS_SKIP_CHECK=1
+# A label no real machine here has, so that the host's own disks never match.
+LABEL="ADETEST$$"
+[ ${#LABEL} -le 11 ] || LABEL=$(printf '%.11s' "$LABEL")
+
+# key NAME SEED: an ADE-shaped key: base64 of 127 bytes, 172 chars, no newline.
+key() {
+    head -c 127 /dev/urandom | base64 -w0 > "$work/$1"
+    [ "$(wc -c < "$work/$1")" -eq 172 ] || { echo "FAIL: key size"; exit 1; }
+}
+
+attach() {
+    l=$(losetup -f --show -r "$1") || { echo "FAIL: losetup $1"; exit 1; }
+    loops="$loops $l"
+    echo "$l"
+}
+
+# luks NAME TYPE UUID KEYFILE [extra cryptsetup args...]
+luks() {
+    n=$1 t=$2 u=$3 k=$4
+    shift 4
+    truncate -s 20M "$work/$n.img"
+    if [ "$t" = luks1 ]; then
+        set -- --pbkdf pbkdf2 --pbkdf-force-iterations 1000 "$@"
+    else
+        set -- --pbkdf argon2id --pbkdf-force-iterations 4 --pbkdf-memory 32 "$@"
+    fi
+    cryptsetup luksFormat -q --type "$t" --uuid "$u" --key-file "$work/$k" \
+        "$@" "$work/$n.img" || { echo "FAIL: luksFormat $n"; exit 1; }
+}
+
+# bek IMG FILE...: a FAT volume labelled $LABEL holding the named key files.
+bek() {
+    img=$1
+    shift
+    rm -f "$work/$img"
+    mkfs.vfat -n "$LABEL" -C "$work/$img" 4096 >/dev/null || exit 1
+    for f in "$@"; do mcopy -i "$work/$img" "$work/$f" "::$f" || exit 1; done
+    echo "CRITICAL DATA" > "$work/README"
+    mcopy -i "$work/$img" "$work/README" ::CRITICAL_DATA_WARNING_README.txt
+}
+
+printf 'rd.ade.timeout=3 rd.ade.label="%s"\n' "$LABEL" > "$work/cmdline"
+: > "$work/noconf"
+
+# expect CASE WANT_RC PATTERN... -- ARGS: runs the binary, checks exit code
+# and that each pattern (grep -E) is in its output.
+expect() {
+    name=$1 want=$2
+    shift 2
+    pats=""
+    while [ "$1" != "--" ]; do pats="$pats
+$1"; shift; done
+    shift
+    "$bin" --no-kmsg --dry-run "$@" > "$work/out" 2>&1
+    rc=$?
+    [ -n "${ADE_SHOW:-}" ] && cat "$work/out"
+    ok=1
+    [ "$rc" -eq "$want" ] || ok=0
+    printf '%s\n' "$pats" | while IFS= read -r p; do
+        [ -n "$p" ] || continue
+        grep -Eq -- "$p" "$work/out" || { echo "missing: $p"; exit 1; }
+    done || ok=0
+    # No key material in the output, ever.
+    for k in "$work"/k_*; do
+        grep -qF -- "$(cat "$k")" "$work/out" && { echo "key in output!"; ok=0; }
+    done
+    if [ "$ok" -eq 1 ]; then
+        echo "PASS: $name"
+    else
+        echo "--- output of $name (exit $rc, wanted $want):"
+        sed 's/^/    /' "$work/out"
+        echo "FAIL: $name"
+    fi
+}
+
+key k_os; key k_data; key k_old; key k_wrong
+# Fresh UUIDs each run: a stale loop device elsewhere can never match.
+uuid() { cat /proc/sys/kernel/random/uuid; }
+U_OS=$(uuid) U_D0=$(uuid) U_D1=$(uuid) U_HD=$(uuid) U_AH=$(uuid)
+luks os luks2 "$U_OS" k_os
+luks d0 luks1 "$U_D0" k_data
+luks d1 luks2 "$U_D1" k_old
+# Key rotation as ADE does it: the new key added to the header beside the old.
+cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+    --key-file "$work/k_old" "$work/d1.img" "$work/k_data" || exit 1
+truncate -s 8M "$work/hd.img"
+truncate -s 4M "$work/hdr.img"
+luks hd luks2 "$U_HD" k_data --header "$work/hdr.img"
+# ADE's OS disk: header detached on an ext4 boot filesystem, as
+# /luks/osluksheader there (/boot/luks/osluksheader on the host).
+truncate -s 8M "$work/ah.img"
+mkdir -p "$work/bootfs/luks"
+truncate -s 16M "$work/bootfs/luks/osluksheader"
+luks ah luks2 "$U_AH" k_os --header "$work/bootfs/luks/osluksheader"
+truncate -s 40M "$work/boot.img"
+mkfs.ext4 -q -F -d "$work/bootfs" "$work/boot.img" || { echo "FAIL: mkfs.ext4"; exit 1; }
+U_BOOT=$(blkid -s UUID -o value "$work/boot.img")
+cp "$work/k_os" "$work/LinuxPassPhraseFileName"
+cp "$work/k_data" "$work/LinuxPassPhraseFileName_1_0"
+cp "$work/k_data" "$work/LinuxPassPhraseFileName_1_1"
+bek bek.img LinuxPassPhraseFileName LinuxPassPhraseFileName_1_0 LinuxPassPhraseFileName_1_1
+
+for n in os d0 d1 hd ah boot; do attach "$work/$n.img" > "$work/$n.loop"; done
+attach "$work/bek.img" > "$work/bek.loop"
+HD_LOOP=$(cat "$work/hd.loop")
+
+cat > "$work/crypttab" <<EOF
+# ADE's own lines, device paths as the installer resolves them
+osencrypt UUID=$U_OS /mnt/azure_bek_disk/LinuxPassPhraseFileName discard
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks,nofail
+# systemd's spelling of a key on the BEK volume
+data1	UUID=$U_D1	/LinuxPassPhraseFileName_1_1:LABEL=$LABEL	luks
+# detached header inside the initramfs
+datah $HD_LOOP /LinuxPassPhraseFileName_1_0:LABEL=$LABEL header=$work/hdr.img
+swap /dev/zero /dev/urandom swap
+EOF
+
+expect "all devices verified (LUKS1, LUKS2, rotated, detached header)" 0 \
+    "osencrypt \(UUID=$U_OS\): verified: would open as /dev/mapper/osencrypt \(keyslot 0, LUKS2, key file 'LinuxPassPhraseFileName'\)" \
+    "data0 .*verified.*keyslot 0, LUKS1, key file 'LinuxPassPhraseFileName_1_0'" \
+    "data1 .*verified.*keyslot 1, LUKS2, key file 'LinuxPassPhraseFileName_1_1'" \
+    "datah .*verified.*LUKS2" \
+    "swap: not ours" \
+    "$LABEL: found on loop" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab" --conf "$work/noconf"
+
+AH_LOOP=$(cat "$work/ah.loop")
+cat > "$work/crypttab-ade" <<EOF
+osencrypt $AH_LOOP /bek/LinuxPassPhraseFileName timeout=10,discard,header=/boot/luks/osluksheader:UUID=$U_BOOT
+EOF
+expect "ADE OS disk: detached header read from the boot filesystem" 0 \
+    "osencrypt \\($AH_LOOP\\): verified.*LUKS2, key file 'LinuxPassPhraseFileName'" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-ade" --conf "$work/noconf"
+if grep -q "$work/" /proc/mounts; then
+    echo "FAIL: the boot filesystem is still mounted"
+else
+    echo "PASS: the boot filesystem is unmounted after"
+fi
+if ls -d /run/ade-unlock* /tmp/ade-unlock* 2>/dev/null; then
+    echo "FAIL: private directories left behind"
+else
+    echo "PASS: no private directory left behind"
+fi
+
+# A device whose own file is missing falls back to LinuxPassPhraseFileName*.
+cat > "$work/crypttab2" <<EOF
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_7 luks
+EOF
+expect "fallback to the other LinuxPassPhraseFileName files" 0 \
+    "data0 .*verified.*key file 'LinuxPassPhraseFileName_1_0'" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab2" --conf "$work/noconf"
+
+# Wrong key for one device: the others verify, that one FAILED, exit 4.
+cat > "$work/crypttab3" <<EOF
+osencrypt UUID=$U_OS /mnt/azure_bek_disk/LinuxPassPhraseFileName
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks
+EOF
+cp "$work/k_wrong" "$work/LinuxPassPhraseFileName_1_0"
+cp "$work/k_os" "$work/LinuxPassPhraseFileName"
+bek bek2.img LinuxPassPhraseFileName LinuxPassPhraseFileName_1_0
+losetup -d "$(cat "$work/bek.loop")"
+attach "$work/bek2.img" > "$work/bek.loop"
+# Only the k_os file and the wrong one: data0 is LUKS1 with k_data.
+expect "wrong key on one device: FAILED, exit 4" 4 \
+    "osencrypt .*verified" \
+    "data0 \(UUID=$U_D0\): FAILED \(no keyslot accepted the key\)" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# A data disk that never appears: reported after its bounded wait.
+cat > "$work/crypttab4" <<EOF
+osencrypt UUID=$U_OS /mnt/azure_bek_disk/LinuxPassPhraseFileName
+ghost UUID=99999999-9999-4999-8999-999999999999 /mnt/azure_bek_disk/LinuxPassPhraseFileName timeout=1
+EOF
+expect "missing device: FAILED after its timeout, others open" 4 \
+    "ghost .*FAILED \(device not found after 1 s\)" \
+    "osencrypt .*verified" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab4" --conf "$work/noconf"
+
+# No BEK volume: exit 2 with the one clear line.
+printf 'rd.ade.timeout=1 rd.ade.label=NOSUCHBEK\n' > "$work/cmdline-nobek"
+expect "BEK volume absent: exit 2" 2 \
+    "NOSUCHBEK: not found after 1 s \(checked [0-9]+ block devices: .*\); falling back to passphrase prompt" \
+    -- --cmdline "$work/cmdline-nobek" --crypttab "$work/crypttab3" --conf "$work/noconf"
+printf 'rd.ade.timeout=0 rd.ade.label=NOSUCHBEK\n' > "$work/cmdline-nobek0"
+expect "BEK volume absent, rd.ade.timeout=0: exit 2" 2 \
+    "NOSUCHBEK: not found after 0 s" \
+    -- --cmdline "$work/cmdline-nobek0" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# A BEK volume without any key file: exit 3.
+bek bek3.img
+losetup -d "$(cat "$work/bek.loop")"
+attach "$work/bek3.img" > "$work/bek.loop"
+expect "BEK volume without key files: exit 3" 3 \
+    "no usable key file" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# Two volumes with the label: an error naming both, exit 2.
+attach "$work/bek.img" > "$work/bek-second.loop"
+expect "two BEK volumes: exit 2 naming both" 2 \
+    "$LABEL: found on both loop[0-9]+ and loop[0-9]+" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# rd.ade=0: nothing done, exit 0.
+printf 'quiet rd.ade=0\n' > "$work/cmdline-off"
+expect "rd.ade=0 disables" 0 "disabled by rd.ade=0: nothing done" \
+    -- --cmdline "$work/cmdline-off" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# A broken crypttab: exit 1, naming file and line, nothing tried.
+printf 'data0\n' > "$work/crypttab-bad"
+expect "bad crypttab: exit 1 naming the line" 1 "crypttab-bad.*line 1" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-bad" --conf "$work/noconf"
+
+losetup -d "$(cat "$work/bek.loop")"
+
+# rd.luks.uuid=: crypttab entries not listed are skipped; a listed UUID that
+# crypttab does not name is opened as luks-UUID (or rd.luks.name=) with ADE's
+# key files.
+printf 'rd.ade.timeout=3 rd.ade.label=%s rd.luks.uuid=luks-%s rd.luks.uuid=%s rd.luks.name=%s=rootfs\n' \
+    "$LABEL" "$U_D1" "$U_OS" "$U_OS" > "$work/cmdline-uuid"
+cat > "$work/crypttab-uuid" <<EOF
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks
+data1 UUID=$U_D1 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks
+EOF
+expect "rd.luks.uuid= and rd.luks.name= limit and add devices" 0 \
+    "data0 .*skipped \\(UUID $U_D0 not in rd.luks.uuid=\\)" \
+    "data1 .*verified.*keyslot 1" \
+    "rootfs \\(UUID=$U_OS\\): verified.*key file 'LinuxPassPhraseFileName'" \
+    -- --cmdline "$work/cmdline-uuid" --crypttab "$work/crypttab-uuid" --conf "$work/noconf"
+printf 'rd.ade.timeout=3 rd.ade.label=%s rd.luks=0\n' "$LABEL" > "$work/cmdline-noluks"
+expect "rd.luks=0 skips every device" 0 \
+    "data0 .*skipped \\(rd.luks=0\\)" \
+    -- --cmdline "$work/cmdline-noluks" --crypttab "$work/crypttab-uuid" --conf "$work/noconf"
+
+# The conf marks an entry with key "none" as ours (the installer's form).
+cat > "$work/crypttab5" <<EOF
+data0 UUID=$U_D0 none luks
+EOF
+cat > "$work/conf5" <<EOF
+label = $LABEL
+key.data0 = LinuxPassPhraseFileName_1_1
+EOF
+printf 'rd.ade.timeout=3\n' > "$work/cmdline5"
+expect "conf key.NAME owns a crypttab entry" 0 \
+    "data0 .*verified.*LinuxPassPhraseFileName_1_1" \
+    -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab5" --conf "$work/conf5"
+
+# Hostile BEK volumes: each a clear line, no crash, no hang, exit 3 or 2.
+corpus="$top/unlock/tests/fuzz/corpus/fat"
+printf 'rd.ade.timeout=2 rd.ade.label="BEK VOLUME"\n' > "$work/cmdline-real"
+hostile() {
+    name=$1 img=$2
+    shift 2
+    attach "$img" > "$work/hostile.loop"
+    expect "$name" "$@" -- --cmdline "$work/cmdline-real" \
+        --crypttab "$work/crypttab3" --conf "$work/noconf"
+    losetup -d "$(cat "$work/hostile.loop")"
+}
+hostile "hostile BEK: cluster loop in the key file" "$corpus/fat16-cluster-loop.img" 3 \
+    "key file 'LinuxPassPhraseFileName': .*loop" "no usable key file"
+hostile "hostile BEK: chain past the end of the volume" "$corpus/fat12-chain-past-end.img" 3 \
+    "key file 'LinuxPassPhraseFileName': .*past the (end|last cluster)" "no usable key file"
+hostile "hostile BEK: size field larger than the volume" "$corpus/fat16-size-lies.img" 3 \
+    "key file 'LinuxPassPhraseFileName': larger than 8 KiB: refused" "no usable key file"
+hostile "hostile BEK: directory without end" "$corpus/fat12-endless-dir.img" 3 \
+    "no usable key file"
+: > "$work/LinuxPassPhraseFileName"
+mkfs.vfat -n "BEK VOLUME" -C "$work/empty.img" 2048 >/dev/null
+mcopy -i "$work/empty.img" "$work/LinuxPassPhraseFileName" ::LinuxPassPhraseFileName
+hostile "hostile BEK: empty key file" "$work/empty.img" 3 \
+    "key file 'LinuxPassPhraseFileName': the file is empty"
+truncate -s 120M "$work/big.img"
+mkfs.vfat -n "BEK VOLUME" "$work/big.img" >/dev/null
+head -c 100M /dev/zero > "$work/LinuxPassPhraseFileName"
+mcopy -i "$work/big.img" "$work/LinuxPassPhraseFileName" ::LinuxPassPhraseFileName
+rm -f "$work/LinuxPassPhraseFileName"
+hostile "hostile BEK: 100 MiB key file refused unread" "$work/big.img" 3 \
+    "key file 'LinuxPassPhraseFileName': larger than 8 KiB: refused"
+rm -f "$work/big.img"
+truncate -s 8M "$work/ext.img"
+mkfs.ext4 -q -F -L "BEK VOLUME" "$work/ext.img"
+hostile "hostile BEK: the label on a non-FAT filesystem" "$work/ext.img" 2 \
+    "BEK VOLUME: label found on loop[0-9]+, but it holds 'ext4', not FAT"
+
+# A wrapped key file (JWE A256KW + A256GCM made by python3-jwcrypto) and the
+# key-encryption key in a root-only JWK file named by the conf.
+if /usr/bin/python3 -c 'import jwcrypto' 2>/dev/null; then
+    kek_hex=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    kek_b64=$(printf '%s' "$kek_hex" | xxd -r -p | base64 -w0 | tr '+/' '-_' | tr -d '=')
+    (umask 077; printf '{"kty":"oct","k":"%s"}' "$kek_b64" > "$work/kek.jwk")
+    /usr/bin/python3 "$top/unlock/tests/unit/make-jwe.py" --alg A256KW \
+        --kek "$kek_hex" --plaintext "$work/k_os" \
+        --out "$work/LinuxPassPhraseFileName" || echo "FAIL: make-jwe.py"
+    bek bek4.img LinuxPassPhraseFileName
+    losetup -d "$(cat "$work/bek-second.loop")"
+    attach "$work/bek4.img" > "$work/bek.loop"
+    cat > "$work/crypttab6" <<EOF
+osencrypt UUID=$U_OS /mnt/azure_bek_disk/LinuxPassPhraseFileName
+EOF
+    printf 'label = %s\nkek = %s\n' "$LABEL" "$work/kek.jwk" > "$work/conf6"
+    expect "JWE-wrapped key file unwrapped with the KEK" 0 \
+        "osencrypt .*verified.*key file 'LinuxPassPhraseFileName'" \
+        -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf6"
+    head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=' > "$work/b"
+    (umask 077; printf '{"kty":"oct","k":"%s"}' "$(cat "$work/b")" > "$work/kek-wrong.jwk")
+    printf 'label = %s\nkek = %s\n' "$LABEL" "$work/kek-wrong.jwk" > "$work/conf7"
+    printf 'label = %s\nkek = %s\n' "$LABEL" "$work/kek-none.jwk" > "$work/conf8"
+    expect "JWE with the wrong KEK: exit 3, never tried as plain" 3 \
+        "key file 'LinuxPassPhraseFileName': the key-encryption key is not the one" \
+        -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf7"
+    expect "JWE without a KEK file: exit 3" 3 \
+        "kek-none.jwk: cannot load the key-encryption key" \
+        "no usable key file" \
+        -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf8"
+else
+    echo "SKIP: python3-jwcrypto missing: JWE cases not run"
+fi
+exit 0
