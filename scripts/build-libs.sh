@@ -65,7 +65,7 @@ fetch() {
     dir="$src/$pkg-$upver"
     if [ ! -f "$dir/.ade-fetched-$ver" ]; then
         rm -rf "$dir"
-        (cd "$src" && apt-get source -qq -o APT::Sandbox::User=root "$pkg=$ver")
+        (cd "$src" && apt-get source -qq -o APT::Sandbox::User=root "$pkg=$ver") >&2
         touch "$dir/.ade-fetched-$ver"
     fi
     echo "$dir"
