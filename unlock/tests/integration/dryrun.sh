@@ -174,6 +174,19 @@ else
     echo "PASS: no private directory left behind"
 fi
 
+# keyfile-offset= and keyfile-size= pick the key out of the file's bytes.
+tail -c +3 "$work/k_data" | head -c 100 > "$work/k_part"
+luks part luks2 "$(uuid)" k_part
+attach "$work/part.img" > "$work/part.loop"
+cat > "$work/crypttab-part" <<EOF
+part $(cat "$work/part.loop") /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 keyfile-offset=2,keyfile-size=100
+whole $(cat "$work/part.loop") /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 keyfile-offset=2
+EOF
+expect "keyfile-offset= and keyfile-size= select the key bytes" 4 \
+    "part .*verified.*key file 'LinuxPassPhraseFileName_1_0'" \
+    "whole .*FAILED \\(no keyslot accepted the key\\)" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-part" --conf "$work/noconf"
+
 # A device whose own file is missing falls back to LinuxPassPhraseFileName*.
 cat > "$work/crypttab2" <<EOF
 data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_7 luks
