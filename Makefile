@@ -36,7 +36,7 @@ SLIBS = -L$(CSP)/lib -L$(MUSL)/lib -lcryptsetup -ldevmapper -ljson-c -lblkid \
 	-luuid $(if $(filter nettle,$(BACKEND)),-lnettle) -lbearssl -lpthread -lm
 SOBJ := $(patsubst unlock/src/%.c,$(B)/static-$(BACKEND)/%.o,$(SRC))
 
-.PHONY: all deps test clean distclean unit lint check-static fuzz
+.PHONY: all deps test clean distclean fuzz bench
 
 all: unlock/ade-unlock
 	@unlock/ade-unlock --version
@@ -114,6 +114,10 @@ $(B)/fuzz/fuzz_%: unlock/tests/fuzz/fuzz_%.c $(FOBJ)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do sh scripts/fuzz.sh "$$f" $(FUZZ_TIME) || exit 1; done
+
+# ---- benchmarks: figures and ratios, never pass/fail -------------------------
+bench: unlock/ade-unlock
+	sh bench/run.sh
 
 # ---- tests -----------------------------------------------------------------
 test: unlock/ade-unlock $(TESTS) $(B)/host/ade-unlock $(FUZZERS)
