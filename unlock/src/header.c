@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "header.h"
@@ -55,6 +56,50 @@ copy_fd(int in, int out, uint64_t size)
 	return 0;
 }
 
+/*
+ * Where dev is mounted already (systemd's cryptsetup generator mounts a
+ * header= device itself, read-write, so ours fails with EBUSY): its mount
+ * point from /proc/self/mountinfo, when the mount shows the filesystem root.
+ */
+static int
+find_mount(const struct blockdev *dev, char *ret, size_t len)
+{
+	char line[1024], want[32];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int r = -ENOENT;
+
+	if (f == NULL)
+		return -errno;
+	snprintf(want, sizeof(want), "%u:%u", major(dev->devno),
+	    minor(dev->devno));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char devno[32], root[256], mnt[256];
+		size_t o = 0;
+
+		/* id parent major:minor root mount-point ... */
+		if (sscanf(line, "%*s %*s %31s %255s %255s", devno, root, mnt) != 3)
+			continue;
+		if (strcmp(devno, want) != 0 || strcmp(root, "/") != 0)
+			continue;
+		/* Undo the octal escapes of spaces and the like (\040). */
+		for (size_t i = 0; mnt[i] != '\0' && o + 1 < len; i++) {
+			if (mnt[i] == '\\' && mnt[i + 1] >= '0' && mnt[i + 1] <= '3' &&
+			    mnt[i + 2] >= '0' && mnt[i + 2] <= '7' &&
+			    mnt[i + 3] >= '0' && mnt[i + 3] <= '7') {
+				ret[o++] = (char)((mnt[i + 1] - '0') * 64 +
+				    (mnt[i + 2] - '0') * 8 + (mnt[i + 3] - '0'));
+				i += 3;
+			} else
+				ret[o++] = mnt[i];
+		}
+		ret[o] = '\0';
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
 /* Opens path under root, refusing to follow a final symlink. */
 static int
 open_under(const char *root, const char *path)
@@ -74,7 +119,8 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 {
 	char dir[] = "/run/ade-unlock-hdr.XXXXXX";
 	char tdir[] = "/tmp/ade-unlock-hdr.XXXXXX";
-	char *mnt;
+	char *mnt, other[256];
+	const char *root;
 	struct stat st;
 	int in = -1, out = -1, r;
 	bool mounted = false;
@@ -84,15 +130,19 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 		mnt = mkdtemp(tdir);
 	if (mnt == NULL)
 		return -errno;
+	root = mnt;
 	if (mount(dev->node, mnt, dev->type, MS_RDONLY | MS_NOSUID | MS_NODEV |
-	    MS_NOEXEC, ro_options(dev->type)) < 0) {
+	    MS_NOEXEC, ro_options(dev->type)) == 0)
+		mounted = true;
+	else {
 		r = -errno;
-		goto out;
+		if (r != -EBUSY || find_mount(dev, other, sizeof(other)) < 0)
+			goto out;
+		root = other;	/* read it where it is mounted already */
 	}
-	mounted = true;
-	in = open_under(mnt, path);
+	in = open_under(root, path);
 	if (in < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)
-		in = open_under(mnt, path + 5);
+		in = open_under(root, path + 5);
 	if (in < 0) {
 		r = -errno;
 		goto out;

@@ -61,6 +61,10 @@ struct dev {
 	int		keyslot;
 	uint64_t	ms;
 	bool		was_active;	/* dry run: it is open now */
+	bool		ade_os;		/* rd.luks.ade.partuuid='s osencrypt */
+	bool		from_cmdline;	/* added by rd.luks.uuid= / rd.luks.name= */
+	bool		claimed;	/* owns its LUKS UUID in this run */
+	char		uuid[40];	/* of its LUKS header, once loaded */
 };
 
 /* One key file read from the BEK volume. */
@@ -286,6 +290,7 @@ plan_devices(struct run *run)
 			snprintf(d->spec, sizeof(d->spec), "PARTUUID=%s",
 			    run->cmd.ade_partuuid);
 			snprintf(d->bek_file, sizeof(d->bek_file), ADE_KEY_FILE);
+			d->ade_os = true;
 			d->ct_flags = CT_DISCARD;
 			d->timeout_s = 10;
 			if (run->cmd.ade_bootuuid[0] != '\0') {
@@ -328,6 +333,7 @@ plan_devices(struct run *run)
 		if (d == NULL)
 			continue;
 		snprintf(d->spec, sizeof(d->spec), "%s", spec);
+		d->from_cmdline = true;
 	}
 
 	if (run->cmd.luks_disabled) {
@@ -699,7 +705,9 @@ open_one(struct run *run, struct dev *d)
 	}
 	luks_get_info(ld, &info);
 	snprintf(d->type, sizeof(d->type), "%s", info.type);
-	if (!cmdline_uuid_allowed(&run->cmd, info.uuid)) {
+	snprintf(d->uuid, sizeof(d->uuid), "%s", info.uuid);
+	/* ADE's OS disk is named by rd.luks.ade.partuuid= itself. */
+	if (!d->ade_os && !cmdline_uuid_allowed(&run->cmd, info.uuid)) {
 		set_reason(d, DEV_SKIPPED, "UUID %s not in rd.luks.uuid=",
 		    info.uuid);
 		goto out;
@@ -707,6 +715,25 @@ open_one(struct run *run, struct dev *d)
 	if (info.reencrypt)
 		log_info(d->name, "LUKS2 header in reencryption: opening it "
 		    "as it is (the reencryption resumes after boot)");
+
+	/* One LUKS device, one mapping: the first to load its header owns it. */
+	{
+		const struct dev *owner = NULL;
+
+		pthread_mutex_lock(&run->lock);
+		for (unsigned i = 0; i < run->n_devs && owner == NULL; i++)
+			if (&run->devs[i] != d && run->devs[i].claimed &&
+			    strcasecmp(run->devs[i].uuid, d->uuid) == 0)
+				owner = &run->devs[i];
+		if (owner == NULL)
+			d->claimed = true;
+		pthread_mutex_unlock(&run->lock);
+		if (owner != NULL) {
+			set_reason(d, DEV_SKIPPED, "same LUKS device as '%s'",
+			    owner->name);
+			goto out;
+		}
+	}
 
 	kb = info.max_pbkdf_kb;
 	budget_take(run, kb);
@@ -885,6 +912,34 @@ exit_code(const struct run *run)
 	return ok > 0 ? EXIT_PARTIAL : EXIT_NONE_OPEN;
 }
 
+/*
+ * An rd.luks.uuid= device whose UUID never showed up as a block device,
+ * while another device of this run opened a header with that UUID: its
+ * header is detached (ADE's OS disk), it is open under the other name.
+ */
+static void
+settle_detached(struct run *run)
+{
+	for (unsigned i = 0; i < run->n_devs; i++) {
+		struct dev *d = &run->devs[i];
+
+		if (!d->from_cmdline || d->state != DEV_FAILED ||
+		    strncmp(d->spec, "UUID=", 5) != 0)
+			continue;
+		for (unsigned k = 0; k < run->n_devs; k++) {
+			const struct dev *o = &run->devs[k];
+
+			if (k == i || strcasecmp(o->uuid, d->spec + 5) != 0 ||
+			    (o->state != DEV_OPENED && o->state != DEV_VERIFIED &&
+			    o->state != DEV_ALREADY))
+				continue;
+			set_reason(d, DEV_SKIPPED, "its header is detached: "
+			    "opened as '%s'", o->name);
+			break;
+		}
+	}
+}
+
 static void
 fail_pending(struct run *run, const char *why)
 {
@@ -999,6 +1054,7 @@ unlock_run(const struct unlock_opts *o)
 
 	open_all(&run);
 	free_keys(&run);
+	settle_detached(&run);
 summary:
 	report(&run);
 	code = exit_code(&run);

@@ -168,6 +168,35 @@ if grep -q "$work/" /proc/mounts; then
 else
     echo "PASS: the boot filesystem is unmounted after"
 fi
+# rd.luks.uuid= naming the detached-header OS disk's UUID: the luks-UUID
+# device never appears as such; it is reported as opened under its name.
+printf 'rd.ade.timeout=3 rd.ade.label=%s rd.luks.uuid=%s\n' "$LABEL" "$U_AH" > "$work/cmdline-ah"
+printf 'device-timeout = 1\n' > "$work/conf-ah"
+expect "rd.luks.uuid= of a detached-header disk opened under its crypttab name" 0 \
+    "osencrypt \\($AH_LOOP\\): verified" \
+    "luks-$U_AH \\(UUID=$U_AH\\): skipped \\(its header is detached: opened as 'osencrypt'\\)" \
+    -- --cmdline "$work/cmdline-ah" --crypttab "$work/crypttab-ade" --conf "$work/conf-ah"
+# Two entries naming one LUKS device: one mapping, the other skipped.
+cat > "$work/crypttab-dup" <<EOF
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0
+data0b $(cat "$work/d0.loop") /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0
+EOF
+expect "two entries for one LUKS device: one opens, one skipped" 0 \
+    "data0b? .*verified" \
+    "data0b? .*skipped \\(same LUKS device as 'data0b?'\\)" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-dup" --conf "$work/noconf"
+
+# The boot filesystem mounted read-write already (systemd's generator mounts
+# a header= device itself): the header is read where it is mounted.
+losetup -d "$(cat "$work/boot.loop")"
+l=$(losetup -f --show "$work/boot.img") && loops="$loops $l"
+mkdir -p "$work/mnt-boot"
+mount "$l" "$work/mnt-boot"
+expect "ADE OS disk: header read from the boot filesystem mounted rw elsewhere" 0 \
+    "osencrypt \\($AH_LOOP\\): verified" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-ade" --conf "$work/noconf"
+umount "$work/mnt-boot"
+losetup -d "$l"
 if ls -d /run/ade-unlock* /tmp/ade-unlock* 2>/dev/null; then
     echo "FAIL: private directories left behind"
 else
@@ -180,12 +209,16 @@ luks part luks2 "$(uuid)" k_part
 attach "$work/part.img" > "$work/part.loop"
 cat > "$work/crypttab-part" <<EOF
 part $(cat "$work/part.loop") /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 keyfile-offset=2,keyfile-size=100
+EOF
+cat > "$work/crypttab-whole" <<EOF
 whole $(cat "$work/part.loop") /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 keyfile-offset=2
 EOF
-expect "keyfile-offset= and keyfile-size= select the key bytes" 4 \
+expect "keyfile-offset= and keyfile-size= select the key bytes" 0 \
     "part .*verified.*key file 'LinuxPassPhraseFileName_1_0'" \
-    "whole .*FAILED \\(no keyslot accepted the key\\)" \
     -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-part" --conf "$work/noconf"
+expect "keyfile-offset= alone: the rest of the file is a different key" 5 \
+    "whole .*FAILED \\(no keyslot accepted the key\\)" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-whole" --conf "$work/noconf"
 
 # A device whose own file is missing falls back to LinuxPassPhraseFileName*.
 cat > "$work/crypttab2" <<EOF
