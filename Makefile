@@ -36,7 +36,7 @@ SLIBS = -L$(CSP)/lib -L$(MUSL)/lib -lcryptsetup -ldevmapper -ljson-c -lblkid \
 	-luuid $(if $(filter nettle,$(BACKEND)),-lnettle) -lbearssl -lpthread -lm
 SOBJ := $(patsubst unlock/src/%.c,$(B)/static-$(BACKEND)/%.o,$(SRC))
 
-.PHONY: all deps test clean distclean fuzz bench
+.PHONY: all deps test clean distclean fuzz bench demo qemu-test
 
 all: unlock/ade-unlock
 	@unlock/ade-unlock --version
@@ -114,6 +114,15 @@ $(B)/fuzz/fuzz_%: unlock/tests/fuzz/fuzz_%.c $(FOBJ)
 
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do sh scripts/fuzz.sh "$$f" $(FUZZ_TIME) || exit 1; done
+
+# ---- QEMU: real kernels, real dracut images, real disks (TCG) ---------------
+# The demo: scenario 1 booted with the console live, then a summary.
+demo: unlock/ade-unlock
+	sh tests/qemu/demo.sh
+
+qemu-test: unlock/ade-unlock
+	sh tests/qemu/run.sh
+	sh tests/qemu/run.sh --stock
 
 # ---- benchmarks: figures and ratios, never pass/fail -------------------------
 bench: unlock/ade-unlock

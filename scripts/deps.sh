@@ -12,6 +12,7 @@ PACKAGES="
     cryptsetup-bin dosfstools mtools util-linux
     shellcheck cppcheck clang libclang-rt-14-dev llvm
     python3-jwcrypto
+    qemu-system-x86 debootstrap cpio zstd fdisk e2fsprogs
 "
 
 log() { printf 'deps: %s\n' "$*" >&2; }

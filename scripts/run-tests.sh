@@ -84,6 +84,28 @@ for t in unlock/tests/integration/*.sh; do
     fi
 done
 
+# QEMU boots (tests/qemu): ours in both initramfs kinds, then the stock
+# baseline; the harness prints PASS:/FAIL:/SKIP: per boot. ADE_QEMU=0 skips.
+if [ "${ADE_QEMU:-1}" != 0 ]; then
+    for args in "" "--stock"; do
+        # shellcheck disable=SC2086  # empty or one flag
+        sh tests/qemu/run.sh $args > "$out" 2>&1
+        rc=$?
+        cat "$out"
+        p=$(grep -c '^PASS: ' "$out")
+        f=$(grep -c '^FAIL: ' "$out")
+        passed=$((passed + p))
+        if [ "$f" -gt 0 ]; then
+            note_fail "$f" "qemu$args"
+        elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
+            note_fail 1 "qemu$args(exit $rc)"
+        fi
+    done
+else
+    echo "SKIP: QEMU boots (ADE_QEMU=0)"
+    skipped=$((skipped + 1))
+fi
+
 # Fuzz targets: each a bounded run (FUZZ_TIME seconds).
 for f in build/fuzz/fuzz_*; do
     [ -x "$f" ] || continue

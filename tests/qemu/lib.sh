@@ -1,0 +1,518 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers of the QEMU boot harness: host packages, the cached inputs
+# (kernel, builder chroot with dracut, busybox root, initramfs images) and one boot.
+# Sourced by run.sh, demo.sh and the scenario files; POSIX sh.
+# shellcheck shell=sh
+
+: "${Q_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${Q_BUILD:=$Q_TOP/build/qemu}"
+Q_DIR=$Q_TOP/tests/qemu
+# Seconds one boot may take before it is killed (TCG, two boots side by side).
+: "${Q_BOOT_TIMEOUT:=180}"
+# The Debian release the builder chroot and the kernel come from.
+Q_SUITE=bookworm
+# Host packages the harness uses (all from Debian's archive).
+Q_HOST_PACKAGES="qemu-system-x86 debootstrap cryptsetup-bin
+    e2fsprogs dosfstools mtools fdisk util-linux cpio zstd perl-base coreutils"
+# Packages inside the builder chroot: dracut and what it copies into the image.
+Q_BUILDER_PACKAGES="dracut-core systemd udev cryptsetup lvm2 dmsetup kmod cpio
+    systemd-sysv zstd e2fsprogs dosfstools util-linux bash busybox-static"
+
+q_log() { printf 'qemu: %s\n' "$*" >&2; }
+q_die() {
+    q_log "error: $*"
+    exit 1
+}
+
+# Runs as root, or re-runs itself with sudo (loop devices, chroot, apt-get).
+q_need_root() {
+    [ "$(id -u)" -eq 0 ] && return 0
+    command -v sudo > /dev/null 2>&1 || q_die "must run as root (loop devices, chroot)"
+    exec sudo -E sh "$0" "$@"
+}
+
+# Installs the host packages that are missing (idempotent: nothing if all there).
+q_host_deps() {
+    _missing=
+    for _p in $Q_HOST_PACKAGES; do
+        _st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$_p" 2> /dev/null || true)
+        case "$_st" in ii*) ;; *) _missing="$_missing $_p" ;; esac
+    done
+    [ -z "$_missing" ] && return 0
+    q_log "installing host packages:$_missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || q_die "apt-get update failed"
+    # shellcheck disable=SC2086  # one word per package
+    apt-get install -y -qq --no-install-recommends $_missing > /dev/null ||
+        q_die "apt-get install$_missing failed"
+}
+
+# The candidate version of a Debian package (the cache keys are built from these).
+q_pkg_version() {
+    apt-cache policy "$1" 2> /dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1
+}
+
+# A short hash of its arguments (cache keys).
+q_hash() { printf '%s\n' "$*" | sha256sum | cut -c 1-12; }
+
+# The Debian archive URI of this machine's apt sources (never a guessed host).
+q_mirror() {
+    _m=$(cat /etc/apt/sources.list.d/*.sources 2> /dev/null |
+        sed -n 's/^URIs: *\([^ ]*debian\)\/* *$/\1/p' | grep -v security | head -n 1)
+    [ -n "$_m" ] || _m=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*debian\)\/* .*/\2/p' \
+        /etc/apt/sources.list 2> /dev/null | grep -v security | head -n 1)
+    [ -n "$_m" ] || q_die "no Debian archive URI in the apt sources"
+    printf '%s\n' "$_m"
+}
+
+# The kernel: linux-image-cloud-amd64 and the image package it depends on,
+# downloaded and extracted (never installed on the host), modules indexed.
+# Sets (and exports, for the boots run in parallel) Q_KVER, Q_KERNEL_DIR
+# (extracted tree) and Q_VMLINUZ.
+q_kernel() {
+    [ -n "${Q_VMLINUZ:-}" ] && [ -f "$Q_VMLINUZ" ] && return 0
+    _ver=$(q_pkg_version linux-image-cloud-amd64)
+    [ -n "$_ver" ] || q_die "apt-cache knows no linux-image-cloud-amd64 (apt-get update?)"
+    Q_KERNEL_DIR=$Q_BUILD/kernel-$_ver
+    if [ ! -e "$Q_KERNEL_DIR/.ready" ]; then
+        q_log "kernel: downloading linux-image-cloud-amd64 $_ver"
+        rm -rf "$Q_KERNEL_DIR"
+        mkdir -p "$Q_KERNEL_DIR/debs"
+        (cd "$Q_KERNEL_DIR/debs" && apt-get download -q "linux-image-cloud-amd64=$_ver") \
+            > /dev/null 2>&1 || q_die "apt-get download linux-image-cloud-amd64 failed"
+        _dep=$(dpkg-deb -f "$Q_KERNEL_DIR"/debs/linux-image-cloud-amd64_*.deb Depends |
+            sed 's/ *(= *\([^)]*\)).*/=\1/')
+        (cd "$Q_KERNEL_DIR/debs" && apt-get download -q "$_dep") > /dev/null 2>&1 ||
+            q_die "apt-get download $_dep failed"
+        dpkg-deb -x "$Q_KERNEL_DIR"/debs/"${_dep%%=*}"_*.deb "$Q_KERNEL_DIR/root" ||
+            q_die "dpkg-deb -x $_dep failed"
+        touch "$Q_KERNEL_DIR/.ready"
+    fi
+    for Q_VMLINUZ in "$Q_KERNEL_DIR"/root/boot/vmlinuz-*; do break; done
+    [ -f "$Q_VMLINUZ" ] || q_die "no vmlinuz in $Q_KERNEL_DIR"
+    Q_KVER=${Q_VMLINUZ##*/vmlinuz-}
+    export Q_KVER Q_KERNEL_DIR Q_VMLINUZ
+}
+
+# Runs a command inside the builder chroot, in a private mount namespace
+# (proc, sys and dev are mounted there and vanish with it).
+q_chroot() {
+    _root=$Q_BUILDER
+    # shellcheck disable=SC2016  # the inner script expands its own arguments
+    unshare --mount --propagation private sh -c '
+        r=$1; shift
+        mount -t proc proc "$r/proc" && mount -t sysfs sys "$r/sys" &&
+            mount --rbind /dev "$r/dev" && mount -t tmpfs tmp "$r/tmp" || exit 1
+        exec chroot "$r" "$@"' q_chroot "$_root" "$@"
+}
+
+# The builder: a minimal Debian chroot with dracut, systemd, cryptsetup and lvm2,
+# plus the kernel's modules, so that dracut copies Debian's own files and nothing
+# of the host's configuration. Sets (and exports) Q_BUILDER.
+q_builder() {
+    q_kernel
+    [ -n "${Q_BUILDER:-}" ] && [ -e "$Q_BUILDER/.ready" ] &&
+        [ -e "$Q_BUILDER/usr/lib/modules/$Q_KVER/modules.dep" ] && return 0
+    # shellcheck disable=SC2086  # one word per package
+    _vers=$(apt-cache policy $Q_BUILDER_PACKAGES 2> /dev/null |
+        sed -n 's/^\([^ ].*\):$/\1/p; s/^ *Candidate: *//p' | tr '\n' ' ')
+    Q_BUILDER=$Q_BUILD/builder-$(q_hash "$Q_SUITE$_vers")
+    if [ ! -e "$Q_BUILDER/.ready" ]; then
+        # Builders of other package versions are stale (and large).
+        rm -rf "$Q_BUILD"/builder-*
+        mkdir -p "$Q_BUILD"
+        _inc=
+        for _p in $Q_BUILDER_PACKAGES; do _inc=${_inc:+$_inc,}$_p; done
+        q_log "builder: debootstrap $Q_SUITE with $_inc (once, about a minute)"
+        debootstrap --variant=minbase --include="$_inc" "$Q_SUITE" "$Q_BUILDER" \
+            "$(q_mirror)" > "$Q_BUILD/debootstrap.log" 2>&1 ||
+            q_die "debootstrap failed: see $Q_BUILD/debootstrap.log"
+        touch "$Q_BUILDER/.ready"
+    fi
+    if [ ! -e "$Q_BUILDER/usr/lib/modules/$Q_KVER/modules.dep" ]; then
+        q_log "builder: adding kernel modules $Q_KVER"
+        mkdir -p "$Q_BUILDER/usr/lib/modules"
+        rm -rf "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp"
+        cp -a "$Q_KERNEL_DIR/root/lib/modules/$Q_KVER" "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp"
+        mv "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp" "$Q_BUILDER/usr/lib/modules/$Q_KVER"
+        cp "$Q_KERNEL_DIR/root/boot/config-$Q_KVER" "$Q_KERNEL_DIR/root/boot/System.map-$Q_KVER" \
+            "$Q_BUILDER/boot/"
+        q_chroot depmod -a "$Q_KVER" || q_die "depmod failed"
+    fi
+    export Q_BUILDER
+}
+
+# The guest's root filesystem tree: static busybox and the harness's init.
+# Sets (and exports) Q_ROOTTREE.
+q_roottree() {
+    [ -n "${Q_ROOTTREE:-}" ] && [ -e "$Q_ROOTTREE/.ready" ] && return 0
+    q_builder
+    _bb=$Q_BUILDER/bin/busybox
+    [ -x "$_bb" ] || q_die "no static busybox in the builder (busybox-static)"
+    Q_ROOTTREE=$Q_BUILD/roottree-$(q_hash "$(sha256sum < "$_bb")" \
+        "$(sha256sum < "$Q_DIR/guest-init")")
+    if [ -e "$Q_ROOTTREE/.ready" ]; then
+        export Q_ROOTTREE
+        return 0
+    fi
+    rm -rf "$Q_BUILD"/roottree-*
+    mkdir -p "$Q_ROOTTREE"
+    (
+        cd "$Q_ROOTTREE" || exit 1
+        mkdir -p bin sbin etc proc sys dev run tmp mnt root usr/bin usr/sbin
+        cp "$_bb" bin/busybox
+        for _a in $(bin/busybox --list); do
+            [ "$_a" = busybox ] || [ -e "bin/$_a" ] || ln -s busybox "bin/$_a"
+        done
+        cp "$Q_DIR/guest-init" sbin/init
+        chmod 0755 sbin/init
+        printf '%s\n' 'NAME="ade-unlock test guest"' 'ID=ade-guest' \
+            'PRETTY_NAME="ade-unlock QEMU test guest (busybox)"' > etc/os-release
+        printf 'root:x:0:0:root:/root:/bin/sh\n' > etc/passwd
+        : > etc/fstab
+    ) || q_die "root tree"
+    touch "$Q_ROOTTREE/.ready"
+    export Q_ROOTTREE
+}
+
+# Makes an ext4 image of SIZE MiB from a directory, with a fixed UUID and label:
+# q_mkext4 IMAGE SIZE_MIB DIR UUID LABEL
+q_mkext4() {
+    rm -f "$1"
+    truncate -s "${2}M" "$1"
+    mkfs.ext4 -q -F -d "$3" -U "$4" -L "$5" -E root_owner=0:0 "$1" ||
+        q_die "mkfs.ext4 $1"
+}
+
+# An ADE-style passphrase: base64 of 127 random bytes, 172 characters, no newline.
+q_passphrase() {
+    head -c 127 /dev/urandom | base64 -w 0
+}
+
+# Fast key derivation for test headers (the boots are under TCG).
+Q_PBKDF="--pbkdf pbkdf2 --pbkdf-force-iterations 1000"
+
+# Encrypts an image file in place, offline, with the header at its start (the
+# file grows by 32 MiB first, so nothing of the filesystem is lost). LUKS1:
+# encrypted as LUKS2, then converted (LUKS1 reencryption needs device-mapper).
+# q_encrypt_inplace IMAGE KEYFILE [luks1|luks2 [cryptsetup options...]]
+q_encrypt_inplace() {
+    _img=$1
+    _key=$2
+    _type=${3:-luks2}
+    [ $# -ge 3 ] && shift
+    shift 2
+    truncate -s +32M "$_img"
+    # shellcheck disable=SC2086  # Q_PBKDF is a list of options
+    cryptsetup reencrypt --encrypt --type luks2 --reduce-device-size 32M $Q_PBKDF \
+        --key-file "$_key" --batch-mode "$@" "$_img" > /dev/null ||
+        q_die "cryptsetup reencrypt --encrypt $_img"
+    if [ "$_type" = luks1 ]; then
+        cryptsetup convert --type luks1 --batch-mode "$_img" > /dev/null ||
+            q_die "cryptsetup convert --type luks1 $_img"
+    fi
+}
+
+# Runs an LVM command of the builder on the host's loop devices: metadata only,
+# never activating (the host may have no device-mapper), never asking udev.
+q_lvm() {
+    q_chroot lvm "$@" --config 'global { activation = 0 }
+        devices { obtain_device_list_from_udev = 0 }
+        activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }'
+}
+
+# The LUKS UUID of an image or header file.
+q_luks_uuid() { cryptsetup luksUUID "$1"; }
+
+# A BEK volume image: FAT, label "BEK VOLUME", with the given files copied in:
+# q_mkbek IMAGE SIZE_KIB FILE...
+q_mkbek() {
+    _img=$1
+    _kib=$2
+    shift 2
+    rm -f "$_img"
+    mkfs.vfat -n 'BEK VOLUME' -C "$_img" "$_kib" > /dev/null || q_die "mkfs.vfat $_img"
+    for _f in "$@"; do
+        mcopy -i "$_img" "$_f" "::${_f##*/}" || q_die "mcopy $_f"
+    done
+}
+
+# A cpio (newc) archive of a directory, to append to an initramfs: the kernel
+# unpacks concatenated archives in order, so its files replace the image's.
+q_cpio() {
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) > "$2" ||
+        q_die "cpio $1"
+}
+
+# Drivers every image gets (the cloud kernel has them as modules); the stock
+# image also gets what mounting the BEK volume needs (its crypt module mounts it).
+Q_DRIVERS="virtio_blk virtio_scsi virtio_pci sd_mod dm_crypt"
+Q_STOCK_DRIVERS="vfat nls_cp437 nls_iso8859_1 nls_ascii"
+
+# Copies the dracut module and the binary into the builder, where dracut finds
+# them as an installed system has them.
+q_install_module() {
+    _bin=${ADE_UNLOCK_BIN:-$Q_TOP/unlock/ade-unlock}
+    [ -x "$_bin" ] || q_die "no $_bin: run 'make unlock/ade-unlock' first"
+    _md=$Q_BUILDER/usr/lib/dracut/modules.d/91ade-unlock
+    # Unchanged: nothing to do (two image builds may run side by side).
+    diff -r "$Q_TOP/dracut-module" "$_md" > /dev/null 2>&1 &&
+        cmp -s "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock" && return 0
+    rm -rf "$_md.tmp"
+    mkdir -p "$_md.tmp"
+    cp "$Q_TOP"/dracut-module/* "$_md.tmp/"
+    rm -rf "$_md"
+    mv "$_md.tmp" "$_md"
+    install -m 0755 "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock"
+}
+
+# Builds (or reuses) an initramfs: q_initrd MODE KIND
+# MODE: ours (the ade-unlock module) or stock (dracut's crypt module alone);
+# KIND: systemd or shell (dracut's own init, no systemd). One image per MODE and
+# KIND: a scenario appends its crypttab, ade-unlock.conf and header files as a
+# second cpio archive (q_overlay). The ours image is built with sample files in
+# the module's settings, so that its install() of them runs. Sets Q_INITRD.
+q_initrd() {
+    _mode=$1
+    _kind=$2
+    q_builder
+    _add="crypt dm lvm rootfs-block"
+    _omit=
+    _drv=$Q_DRIVERS
+    _key="$Q_BUILDER $Q_KVER $_mode $_kind $Q_DRIVERS"
+    case "$_mode" in
+        ours)
+            q_install_module
+            _add="ade-unlock $_add"
+            _key="$_key $(cat "$Q_TOP"/dracut-module/* "$Q_BUILDER/usr/sbin/ade-unlock" | sha256sum)"
+            ;;
+        stock) _drv="$_drv $Q_STOCK_DRIVERS" ;;
+        *) q_die "mode must be ours or stock" ;;
+    esac
+    case "$_kind" in
+        systemd) _add="systemd $_add" ;;
+        shell) _omit="systemd" ;;
+        *) q_die "kind must be systemd or shell" ;;
+    esac
+    _name=$_mode-$_kind-$(q_hash "$_key")
+    Q_INITRD=$Q_BUILD/initrd/$_name.img
+    [ -f "$Q_INITRD" ] && return 0
+    # Older images of this mode and kind are stale.
+    rm -f "$Q_BUILD/initrd/$_mode-$_kind"-*
+    _stage=/ade-harness/$_name
+    rm -rf "$Q_BUILDER$_stage"
+    mkdir -p "$Q_BUILDER$_stage/conf.d" "$Q_BUILD/initrd"
+    {
+        echo '# dracut configuration of one harness image (nothing from the host)'
+        echo 'hostonly="no"'
+        echo 'hostonly_cmdline="no"'
+        echo 'compress="zstd"'
+        if [ "$_mode" = ours ]; then
+            printf '# sample: each scenario replaces it\nsample UUID=00000000-0000-0000-0000-000000000000 none luks,noauto\n' \
+                > "$Q_BUILDER$_stage/crypttab"
+            printf '# sample: each scenario replaces it\ntimeout = 60\n' > "$Q_BUILDER$_stage/ade-unlock.conf"
+            printf '{"kty":"oct","k":"c2FtcGxlIG9ubHkgc2FtcGxlIG9ubHkgc2FtcGxlIG9ubHk"}' \
+                > "$Q_BUILDER$_stage/kek.jwk"
+            echo "ade_unlock_crypttab=\"$_stage/crypttab\""
+            echo "ade_unlock_conf=\"$_stage/ade-unlock.conf\""
+            echo "ade_unlock_kek=\"$_stage/kek.jwk\""
+        fi
+    } > "$Q_BUILDER$_stage/dracut.conf"
+    q_log "initramfs: dracut $_mode/$_kind ($_name, about 45 s)"
+    # shellcheck disable=SC2086  # word lists
+    q_chroot dracut --force --quiet --no-hostonly --no-hostonly-cmdline \
+        --kver "$Q_KVER" --conf "$_stage/dracut.conf" --confdir "$_stage/conf.d" \
+        --add "$_add" ${_omit:+--omit "$_omit"} --add-drivers "$_drv" \
+        "$_stage/initrd.img" > "$Q_BUILD/initrd/$_name.log" 2>&1 ||
+        q_die "dracut failed: see $Q_BUILD/initrd/$_name.log"
+    q_chroot lsinitrd "$_stage/initrd.img" > "$Q_BUILD/initrd/$_name.list" 2>&1
+    mv "$Q_BUILDER$_stage/initrd.img" "$Q_INITRD"
+    rm -rf "${Q_BUILDER:?}$_stage"
+}
+
+# The initramfs of one boot: the MODE/KIND image with the scenario's files
+# (directory OVERLAY, laid out as in the image) appended as a cpio archive.
+# q_overlay BASE OVERLAY OUT
+q_overlay() {
+    cp "$1" "$3"
+    if [ -d "$2" ]; then
+        # The kernel reads the next archive at a 4-byte boundary.
+        _sz=$(stat -c %s "$3")
+        _pad=$(((4 - _sz % 4) % 4))
+        [ "$_pad" -gt 0 ] && head -c "$_pad" /dev/zero >> "$3"
+        q_cpio "$2" "$3.cpio"
+        cat "$3.cpio" >> "$3"
+        rm -f "$3.cpio"
+    fi
+}
+
+# Kernel command line every boot gets: serial console; on a dead end the
+# initramfs powers off and a panic reboots (so QEMU, run with -no-reboot, exits).
+Q_BASE_CMDLINE="console=ttyS0,115200 panic=-1 rd.shell=0 rd.emergency=poweroff"
+
+# Boots one guest and logs its serial console with per-line timestamps
+# (seconds since QEMU started):
+#   q_boot RUNDIR INITRD CMDLINE DISK...
+# DISK: blk:FILE (virtio-blk) or scsi:FILE:LUN[:VENDOR:PRODUCT] (virtio-scsi).
+# QEMU runs directly under one `timeout` (which kills its whole process group on
+# expiry), -snapshot keeps every image unchanged. Writes RUNDIR/console.log,
+# RUNDIR/qemu.rc (0: the guest powered off; 124: timed out) and, with Q_LIVE=1,
+# shows the console as it comes. Q_STOP_RE: console text matching this Perl
+# regex stops the guest at once (a prompt that no one will answer).
+# Q_ANSWER_RE + Q_ANSWER_FILE: console text matching the regex (a passphrase
+# prompt) is answered with the file's content and a newline, once per prompt,
+# two seconds after it appears (the prompt has turned echo off by then).
+# Otherwise the serial line reads Q_STDIN (default /dev/null). QMP listens on
+# RUNDIR/qmp.sock.
+q_boot() {
+    _run=$1
+    _initrd=$2
+    _cmdline=$3
+    shift 3
+    q_kernel
+    mkdir -p "$_run"
+    rm -f "$_run/console.log" "$_run/qemu.rc" "$_run/qemu.pid" "$_run/qmp.sock"
+    set -- "$@" END
+    _dargs=
+    _n=0
+    while [ "$1" != END ]; do
+        _spec=$1
+        shift
+        _bus=${_spec%%:*}
+        _rest=${_spec#*:}
+        _file=${_rest%%:*}
+        _dargs="$_dargs -drive file=$_file,if=none,id=d$_n,format=raw"
+        case "$_bus" in
+            blk) _dargs="$_dargs -device virtio-blk-pci,drive=d$_n,serial=ade-d$_n" ;;
+            scsi)
+                _rest=${_rest#"$_file"}
+                _rest=${_rest#:}
+                _lun=${_rest%%:*}
+                _vp=
+                case "$_rest" in
+                    *:*:*) _vp=",vendor=$(echo "$_rest" | cut -d: -f2),product=$(echo "$_rest" | cut -d: -f3)" ;;
+                esac
+                _dargs="$_dargs -device scsi-hd,bus=scsi0.0,channel=0,scsi-id=0,lun=$_lun,drive=d$_n$_vp"
+                ;;
+            *) q_die "bad disk spec '$_spec'" ;;
+        esac
+        _n=$((_n + 1))
+    done
+    shift
+    # A file name with a comma would break -drive: the harness makes none.
+    # shellcheck disable=SC2086  # _dargs is a list of options
+    set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nodefaults -display none \
+        -no-reboot -snapshot -serial stdio -pidfile "$_run/qemu.pid" \
+        -qmp "unix:$_run/qmp.sock,server=on,wait=off" \
+        -kernel "$Q_VMLINUZ" -initrd "$_initrd" -append "$Q_BASE_CMDLINE $_cmdline" \
+        -device virtio-scsi-pci,id=scsi0 $_dargs
+    printf '%s\n' "$*" > "$_run/qemu.cmd"
+    # Answering prompts: the serial line reads a FIFO that the filter writes.
+    _fifo=
+    _in=${Q_STDIN:-/dev/null}
+    if [ -n "${Q_ANSWER_RE:-}" ]; then
+        _fifo=$_run/serial.in
+        rm -f "$_fifo"
+        mkfifo "$_fifo" || q_die "mkfifo $_fifo"
+        _in=$_fifo
+    fi
+    # perl-base is Essential in Debian: timestamps, the early stop, the answers.
+    # Prompts end without a newline: the unfinished line is matched too.
+    { timeout -k 5 "$Q_BOOT_TIMEOUT" "$@" < "$_in" 2>&1; echo $? > "$_run/qemu.rc"; } |
+        Q_PIDFILE="$_run/qemu.pid" Q_FIFO="$_fifo" perl -e '
+            use Time::HiRes qw(time);
+            $| = 1;
+            my $t0 = time;
+            my $live = $ENV{Q_LIVE} || "";
+            my $stop = $ENV{Q_STOP_RE} || "";
+            my $are = $ENV{Q_ANSWER_RE} || "";
+            my ($in, $answer, $answered, $buf) = (undef, "", 0, "");
+            open(my $log, ">", $ARGV[0]) or die "$ARGV[0]: $!";
+            select((select($log), $| = 1)[0]);
+            if ($ENV{Q_FIFO} ne "") {
+                open($in, ">", $ENV{Q_FIFO}) or die "$ENV{Q_FIFO}: $!";
+                select((select($in), $| = 1)[0]);
+                if ($are ne "") {
+                    open(my $a, "<", $ENV{Q_ANSWER_FILE}) or die "$ENV{Q_ANSWER_FILE}: $!";
+                    local $/; $answer = <$a>; close $a;
+                }
+            }
+            sub note { my $s = sprintf("[%8.3f] [harness] %s\n", time - $t0, $_[0]);
+                print $log $s; print STDOUT $s if $live; }
+            sub look {
+                my $text = $_[0];
+                if ($stop ne "" && $text =~ /$stop/) {
+                    note("stop: a prompt nobody answers, or the emergency shell");
+                    if (open(my $p, "<", $ENV{Q_PIDFILE})) { my $pid = <$p>; chomp $pid; kill "TERM", $pid if $pid; }
+                    $stop = "";
+                }
+                if ($are ne "" && !$answered && $text =~ /$are/) {
+                    # Let the prompt switch the tty to no-echo first (and
+                    # flush, as cryptsetup does with TCSAFLUSH).
+                    select(undef, undef, undef, 2.0);
+                    print $in $answer, "\n";
+                    $answered = 1;
+                    note("typed the passphrase at the prompt");
+                }
+            }
+            while (sysread(STDIN, my $chunk, 4096)) {
+                $chunk =~ s/\r//g;
+                $buf .= $chunk;
+                while ($buf =~ s/^([^\n]*)\n//) {
+                    my $l = $1;
+                    $l =~ s/\e\[[0-9;?]*[A-Za-z]//g;
+                    my $s = sprintf("[%8.3f] %s\n", time - $t0, $l);
+                    print $log $s; print STDOUT $s if $live;
+                    look($l);
+                    $answered = 0;
+                }
+                look($buf) if $buf ne "";
+            }
+            if ($buf ne "") { printf $log "[%8.3f] %s\n", time - $t0, $buf; }' "$_run/console.log"
+    return "$(cat "$_run/qemu.rc")"
+}
+
+# ---- helpers of the scenario files (run in the scenario's build directory) ----
+
+# The guest's root filesystem: the busybox tree plus /ADE-DISK naming it.
+# s_rootfs IMAGE TEXT FS_UUID [SIZE_MIB]
+s_rootfs() {
+    q_roottree
+    rm -rf rootdir
+    cp -a "$Q_ROOTTREE" rootdir
+    rm -f rootdir/.ready
+    printf '%s\n' "$2" > rootdir/ADE-DISK
+    q_mkext4 "$1" "${4:-24}" rootdir "$3" root
+    rm -rf rootdir
+}
+
+# A data filesystem holding /ADE-DISK with TEXT: s_datafs IMAGE TEXT FS_UUID
+s_datafs() {
+    rm -rf datadir
+    mkdir datadir
+    printf '%s\n' "$2" > datadir/ADE-DISK
+    q_mkext4 "$1" 8 datadir "$3" data
+    rm -rf datadir
+}
+
+# A key file in keys/ (an ADE passphrase unless given): s_key NAME [CONTENT]
+s_key() {
+    mkdir -p keys
+    if [ $# -gt 1 ]; then
+        printf '%s' "$2" > "keys/$1"
+    else
+        q_passphrase > "keys/$1"
+    fi
+}
+
+# Records a shell variable for the boot step: s_var NAME VALUE
+s_var() { printf "%s='%s'\n" "$1" "$2" >> vars; }
+
+# A file of the initramfs overlay: s_overlay PATH < content
+s_overlay() {
+    mkdir -p "overlay/$(dirname "$1")"
+    cat > "overlay/$1"
+}
+
+# The regular expression of ade-unlock's line for a device it opened.
+e_opened() { printf 'ade-unlock: %s( \\(.*\\))?: opened as /dev/mapper/%s' "$1" "$1"; }

@@ -1,0 +1,290 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# QEMU boot harness: builds kernel, initramfs images and disks from Debian
+# packages, boots each scenario in a systemd and a dracut-shell initramfs and
+# judges it by its serial console. Prints "PASS: scenario/kind (NN s)" or
+# "FAIL: ..." per boot and "N passed, N failed" last; exits 1 on any failure.
+set -u
+
+usage() {
+    cat << 'EOF'
+usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--list] [SCENARIO...]
+  --stock        boot with dracut's stock crypt module (rd.luks.key on the BEK
+                 volume) instead of ade-unlock: the baseline
+  --kind KIND    only this initramfs kind (default: systemd and shell)
+  -j N           boots side by side (default 2)
+  --list         list the scenarios and exit
+  SCENARIO       a scenario file's name or number (1, 01, 01-luks2-data);
+                 default: all
+Environment: Q_BOOT_TIMEOUT (seconds per boot, default 180), Q_BUILD (cache,
+default build/qemu), ADE_UNLOCK_BIN (binary to test, default unlock/ade-unlock).
+EOF
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck disable=SC1091  # lib.sh is checked on its own
+. "$here/lib.sh"
+: "${Q_DIR:?}"
+
+# The scenario file of a name or number.
+scn_file() {
+    for _f in "$Q_DIR"/scenarios/*.sh; do
+        _b=${_f##*/}
+        _b=${_b%.sh}
+        case "$1" in
+            "$_b" | "${_b%%-*}") echo "$_f" && return 0 ;;
+        esac
+        [ "$(printf '%s' "${_b%%-*}" | sed 's/^0*//')" = "$1" ] && echo "$_f" && return 0
+    done
+    return 1
+}
+
+# Builds (or reuses) the disks of a scenario; sets S_DIR.
+scn_prepare() {
+    _f=$1
+    _b=${_f##*/}
+    _b=${_b%.sh}
+    q_roottree
+    S_DIR=$Q_BUILD/scen/$_b-$(q_hash "$(cat "$_f" "$Q_DIR/lib.sh" | sha256sum)" \
+        "$Q_ROOTTREE" "$(cryptsetup --version)")
+    [ -e "$S_DIR/.ready" ] && return 0
+    q_log "disks: $_b"
+    # Older builds of this scenario are stale.
+    rm -rf "$Q_BUILD/scen/$_b"-*
+    mkdir -p "$S_DIR"
+    (
+        cd "$S_DIR" || exit 1
+        : > vars
+        # shellcheck disable=SC1090
+        . "$_f"
+        scn_build
+    ) > "$S_DIR/build.log" 2>&1 || {
+        cat "$S_DIR/build.log" >&2
+        q_die "building the disks of $_b failed"
+    }
+    touch "$S_DIR/.ready"
+}
+
+# One boot of SCENARIO_FILE KIND MODE, judged; prints its PASS:/FAIL: line.
+boot_one() {
+    _f=$1
+    _kind=$2
+    _mode=$3
+    _b=${_f##*/}
+    _b=${_b%.sh}
+    _label=$_b/$_kind
+    [ "$_mode" = stock ] && _label=$_label-stock
+    scn_prepare "$_f"
+    q_initrd "$_mode" "$_kind"
+    _run=$Q_BUILD/runs/$_b-$_kind-$_mode
+    rm -rf "$_run"
+    mkdir -p "$_run"
+    (
+        cd "$S_DIR" || exit 1
+        # shellcheck disable=SC1090  # the scenario file
+        . "$_f"
+        # shellcheck disable=SC1091  # written by its scn_build
+        . ./vars
+        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip=''
+        scn_boot "$_mode" "$_kind"
+        if [ -n "$scn_skip" ]; then
+            echo "$scn_skip" > "$_run/skip"
+            exit 0
+        fi
+        {
+            echo "b_cmdline='$scn_cmdline'"
+            echo "b_disks='$scn_disks'"
+            echo "b_answer='$scn_answer'"
+        } > "$_run/boot.vars"
+        printf '%s\n' "$scn_expect" | sed '/^$/d' > "$_run/expect"
+        printf '%s\n' "${scn_forbid:-}" | sed '/^$/d' > "$_run/forbid"
+    ) || {
+        echo "FAIL: $_label (scenario error)"
+        return 1
+    }
+    if [ -f "$_run/skip" ]; then
+        echo "SKIP: $_label ($(cat "$_run/skip"))"
+        return 0
+    fi
+    b_cmdline='' b_disks='' b_answer=''
+    # shellcheck disable=SC1091  # written just above
+    . "$_run/boot.vars"
+    _overlay=
+    [ "$_mode" = ours ] && _overlay=$S_DIR/overlay
+    q_overlay "$Q_INITRD" "$_overlay" "$_run/initrd.img"
+    # ade-unlock's own lines never say FAILED in these scenarios, and no
+    # passphrase prompt may appear (stop the guest at once if one does),
+    # unless the scenario answers prompts (scn_answer: its passphrase file).
+    _prompt='Please enter passphrase|Enter passphrase for|Password \('
+    _stop='Entering emergency mode|Could not boot'
+    {
+        echo 'ade-unlock: .*(FAILED|skipped)'
+        echo "$_stop"
+        echo 'Kernel panic|Failed to start ade-unlock'
+        [ -z "$b_answer" ] && echo "$_prompt"
+    } >> "$_run/forbid"
+    if [ -n "$b_answer" ]; then
+        Q_ANSWER_RE=$_prompt
+        Q_ANSWER_FILE=$S_DIR/$b_answer
+        export Q_ANSWER_RE Q_ANSWER_FILE
+    else
+        _stop="$_prompt|$_stop"
+    fi
+    _disks=
+    for _d in $b_disks; do
+        _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}"
+    done
+    _t0=$(date +%s)
+    Q_STOP_RE=$_stop
+    export Q_STOP_RE
+    # shellcheck disable=SC2086  # one word per disk
+    q_boot "$_run" "$_run/initrd.img" "$b_cmdline" $_disks
+    _rc=$?
+    _t=$(($(date +%s) - _t0))
+    rm -f "$_run/initrd.img"
+    _why=
+    case "$_rc" in
+        0) ;;
+        124) _why="timed out after ${Q_BOOT_TIMEOUT} s (the guest never powered off)" ;;
+        *) _why="QEMU exit $_rc" ;;
+    esac
+    while read -r _re; do
+        grep -Eq -- "$_re" "$_run/console.log" || _why="${_why:+$_why; }missing /$_re/"
+    done < "$_run/expect"
+    grep -Eq 'ADE-GUEST: booted' "$_run/console.log" || _why="${_why:+$_why; }no 'ADE-GUEST: booted'"
+    while read -r _re; do
+        _hit=$(grep -E -m 1 -- "$_re" "$_run/console.log")
+        [ -n "$_hit" ] && _why="${_why:+$_why; }unexpected: $_hit"
+    done < "$_run/forbid"
+    # The boot time: QEMU start to the guest's marker, from the console stamps.
+    _bt=$(sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] ADE-GUEST: booted.*/\1/p' "$_run/console.log")
+    if [ -z "$_why" ]; then
+        echo "PASS: $_label (${_bt:-$_t} s)"
+        return 0
+    fi
+    {
+        echo "FAIL: $_label ($_t s): $_why"
+        echo "    console: $_run/console.log; its last 40 lines:"
+        tail -n 40 "$_run/console.log" | sed 's/^/    | /'
+    }
+    return 1
+}
+
+# Internal: one boot, called by xargs from the main run.
+if [ "${1:-}" = --boot-one ]; then
+    shift
+    boot_one "$@"
+    exit $?
+fi
+
+case " $* " in
+    *" --list "* | *" -h "* | *" --help "*) ;;
+    *) q_need_root "$@" ;;
+esac
+mode=ours
+kinds="systemd shell"
+jobs=2
+names=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --stock) mode=stock ;;
+        --kind)
+            kinds=${2:-}
+            shift
+            ;;
+        -j)
+            jobs=${2:-2}
+            shift
+            ;;
+        --list)
+            for f in "$Q_DIR"/scenarios/*.sh; do
+                b=${f##*/}
+                printf '%-20s %s\n' "${b%.sh}" "$(sed -n 's/^scn_title="\(.*\)"$/\1/p' "$f")"
+            done
+            exit 0
+            ;;
+        -h | --help)
+            usage
+            exit 0
+            ;;
+        -*)
+            usage >&2
+            exit 2
+            ;;
+        *) names="$names $1" ;;
+    esac
+    shift
+done
+for k in $kinds; do
+    case "$k" in systemd | shell) ;; *) q_die "--kind: systemd or shell, not '$k'" ;; esac
+done
+
+q_host_deps
+if [ "$mode" = ours ]; then
+    bin=${ADE_UNLOCK_BIN:-$Q_TOP/unlock/ade-unlock}
+    [ -x "$bin" ] || q_die "no $bin: run 'make unlock/ade-unlock' first"
+    # This run's copy: a rebuild during the run changes nothing under it.
+    mkdir -p "$Q_BUILD/runs"
+    cp "$bin" "$Q_BUILD/runs/ade-unlock.$$"
+    ADE_UNLOCK_BIN=$Q_BUILD/runs/ade-unlock.$$
+    export ADE_UNLOCK_BIN
+    trap 'rm -f "$Q_BUILD/runs/ade-unlock.$$"' EXIT
+fi
+
+files=
+if [ -z "$names" ]; then
+    files=$(ls "$Q_DIR"/scenarios/*.sh)
+else
+    for n in $names; do
+        f=$(scn_file "$n") || q_die "no scenario '$n' (see --list)"
+        files="$files $f"
+    done
+fi
+
+start=$(date +%s)
+# Inputs first (each cached): kernel, builder, root tree, then the images of
+# each kind side by side, then every scenario's disks.
+q_builder
+q_roottree
+[ "$mode" = ours ] && q_install_module
+for k in $kinds; do
+    (q_initrd "$mode" "$k") &
+done
+wait
+for k in $kinds; do
+    q_initrd "$mode" "$k" || exit 1
+done
+for f in $files; do
+    scn_prepare "$f"
+done
+q_log "inputs ready after $(($(date +%s) - start)) s; booting ($jobs at a time)"
+
+out=$Q_BUILD/runs/results.$$
+mkdir -p "$Q_BUILD/runs"
+: > "$out"
+for f in $files; do
+    # A scenario that stock dracut cannot boot says so (scn_modes=ours).
+    m=$(sed -n 's/^scn_modes=//p' "$f")
+    case " ${m:-ours stock} " in
+        *" $mode "*) ;;
+        *)
+            q_log "${f##*/}: not a $mode scenario"
+            continue
+            ;;
+    esac
+    for k in $kinds; do
+        printf '%s %s %s\n' "$f" "$k" "$mode"
+    done
+done | xargs -n 3 -P "$jobs" sh "$here/run.sh" --boot-one | tee "$out"
+
+passed=$(grep -c '^PASS: ' "$out")
+failed=$(grep -c '^FAIL: ' "$out")
+skipped=$(grep -c '^SKIP: ' "$out")
+rm -f "$out"
+q_log "QEMU suite took $(($(date +%s) - start)) s"
+if [ "$skipped" -gt 0 ]; then
+    echo "$passed passed, $failed failed, $skipped skipped"
+else
+    echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
