@@ -91,3 +91,9 @@ gcc -specs=unlock/musl-static-pie.specs -std=gnu11 -O2 -static-pie -fPIE \
     -Lbuild/musl/cryptsetup-nettle/lib -Lbuild/musl/lib -lcryptsetup \
     -ldevmapper -ljson-c -lblkid -luuid -lnettle -lbearssl -lpthread -lm
 "$out/micro" "$img" /keys/ZZ_LastKeyFile "$ct" 200
+
+if [ "${ADE_BENCH_VM:-1}" != 0 ]; then
+    echo
+    echo "-- PBKDF speed per crypto backend inside the QEMU guest (TCG, 1 vCPU)"
+    sh bench/guest-pbkdf.sh 2>/dev/null | grep -E '^(backend|PBKDF2|argon2)'
+fi
