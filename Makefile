@@ -36,7 +36,7 @@ SLIBS = -L$(CSP)/lib -L$(MUSL)/lib -lcryptsetup -ldevmapper -ljson-c -lblkid \
 	-luuid $(if $(filter nettle,$(BACKEND)),-lnettle) -lbearssl -lpthread -lm
 SOBJ := $(patsubst unlock/src/%.c,$(B)/static-$(BACKEND)/%.o,$(SRC))
 
-.PHONY: all deps test clean distclean fuzz bench demo qemu-test
+.PHONY: all deps test clean distclean fuzz bench demo qemu-test test-installer
 
 all: unlock/ade-unlock
 	@unlock/ade-unlock --version
@@ -123,6 +123,10 @@ demo: unlock/ade-unlock
 qemu-test: unlock/ade-unlock
 	sh tests/qemu/run.sh
 	sh tests/qemu/run.sh --stock
+
+# The installer in a debootstrapped Debian 12 chroot: kernel updates, faults.
+test-installer: unlock/ade-unlock
+	sh tests/installer/run.sh
 
 # ---- benchmarks: figures and ratios, never pass/fail -------------------------
 bench: unlock/ade-unlock

@@ -54,7 +54,12 @@ install() {
     chmod 0755 "$initdir/usr/lib/ade-unlock/ade-unlock-run"
     inst_multiple udevadm dmsetup grep
 
-    [[ -f $crypttab ]] && inst_simple "$crypttab" /etc/crypttab
+    # dracut's crypt module (hostonly) has written the host's crypttab
+    # already, and dracut-install never replaces a file: ours replaces it.
+    if [[ -f $crypttab ]]; then
+        rm -f "$initdir/etc/crypttab"
+        inst_simple "$crypttab" /etc/crypttab
+    fi
     [[ -f $conf ]] && inst_simple "$conf" /etc/ade-unlock.conf
     if [[ -f $kek ]]; then
         inst_simple "$kek" /etc/ade-unlock/kek.jwk

@@ -65,7 +65,7 @@ done
 
 # Integration scripts: each prints "PASS: case" / "FAIL: case" lines that
 # count one each (77 = the whole script skipped, with its reason).
-for t in unlock/tests/integration/*.sh; do
+for t in unlock/tests/integration/*.sh tests/installer/run.sh; do
     [ -f "$t" ] || continue
     sh "$t" > "$out" 2>&1
     rc=$?

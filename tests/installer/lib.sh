@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: MIT
+# Helpers of the installer tests: the cached Debian 12 root (debootstrap,
+# dracut, a first kernel), the per-run copy of it and commands inside it.
+# shellcheck shell=sh
+# Sourced by tests/installer/run.sh, which runs in a private mount namespace
+# (every mount made here vanishes with it, even on failure).
+
+: "${T_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${T_BUILD:=$T_TOP/build/installer}"
+T_SUITE=bookworm
+# Bump when the recipe of the cached root changes (part of its cache key).
+T_RECIPE=1
+# Host packages the tests use.
+T_HOST_PACKAGES="debootstrap cryptsetup-bin e2fsprogs dosfstools mtools util-linux
+    qemu-system-x86 perl-base coreutils"
+# Packages of the cached root: dracut and what it copies into an image, what
+# the installer uses (cryptsetup for luksUUID, findmnt/blkid of util-linux).
+T_ROOT_PACKAGES="dracut dracut-core systemd systemd-sysv udev cryptsetup cryptsetup-bin
+    dmsetup kmod cpio zstd e2fsprogs util-linux"
+
+t_log() { printf 'installer-tests: %s\n' "$*" >&2; }
+t_die() {
+    t_log "error: $*"
+    exit 1
+}
+
+# Installs the host packages that are missing (idempotent).
+t_host_deps() {
+    _missing=
+    for _p in $T_HOST_PACKAGES; do
+        _st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$_p" 2> /dev/null || true)
+        case "$_st" in ii*) ;; *) _missing="$_missing $_p" ;; esac
+    done
+    [ -z "$_missing" ] && return 0
+    t_log "installing host packages:$_missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || t_die "apt-get update failed"
+    # shellcheck disable=SC2086  # one word per package
+    apt-get install -y -qq --no-install-recommends $_missing > /dev/null ||
+        t_die "apt-get install$_missing failed"
+}
+
+t_pkg_version() {
+    apt-cache policy "$1" 2> /dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1
+}
+
+t_hash() { printf '%s\n' "$*" | sha256sum | cut -c 1-12; }
+
+# The Debian archive URI of this machine's apt sources (never a guessed host).
+t_mirror() {
+    _m=$(cat /etc/apt/sources.list.d/*.sources 2> /dev/null |
+        sed -n 's/^URIs: *\([^ ]*debian\)\/* *$/\1/p' | grep -v security | head -n 1)
+    [ -n "$_m" ] || _m=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*debian\)\/* .*/\2/p' \
+        /etc/apt/sources.list 2> /dev/null | grep -v security | head -n 1)
+    [ -n "$_m" ] || t_die "no Debian archive URI in the apt sources"
+    printf '%s\n' "$_m"
+}
+
+# The two kernels: T_K2PKG is what `apt-get install linux-image-cloud-amd64`
+# brings (the QEMU harness boots that kernel too); T_K1PKG is an older cloud
+# kernel of the archive (the one the main suite's metapackage depends on, or
+# failing that any other linux-image-*-cloud-amd64). Sets T_K1PKG, T_K1VER
+# (its version string), T_K2PKG, T_K2VER, T_K2DEB (package version).
+t_kernels() {
+    _show=$(apt-cache show linux-image-cloud-amd64 2> /dev/null)
+    T_K2DEB=$(t_pkg_version linux-image-cloud-amd64)
+    [ -n "$T_K2DEB" ] || t_die "apt-cache knows no linux-image-cloud-amd64 (apt-get update?)"
+    # "version package" of each linux-image-cloud-amd64 the archive has.
+    _deps=$(printf '%s\n' "$_show" | awk '
+        /^Version:/ { v = $2 }
+        /^Depends:/ { d = $2; sub(/,.*/, "", d) }
+        /^$/ { if (v != "") print v, d; v = "" }
+        END { if (v != "") print v, d }')
+    T_K2PKG=$(printf '%s\n' "$_deps" | awk -v c="$T_K2DEB" '$1 == c { print $2; exit }')
+    T_K1PKG=$(printf '%s\n' "$_deps" | awk -v k="$T_K2PKG" '$2 != k { print $2; exit }')
+    if [ -z "$T_K1PKG" ]; then
+        T_K1PKG=$(apt-cache search --names-only '^linux-image-[0-9].*-cloud-amd64$' |
+            cut -d ' ' -f 1 | grep -vx "$T_K2PKG" | sort -V | tail -n 1)
+    fi
+    if [ -z "$T_K1PKG" ] || [ -z "$T_K2PKG" ]; then
+        t_die "cannot find two cloud kernels in the archive"
+    fi
+    T_K1VER=${T_K1PKG#linux-image-}
+    # shellcheck disable=SC2034  # read by run.sh
+    T_K2VER=${T_K2PKG#linux-image-}
+}
+
+# Copies the host's device nodes into a root's private /dev (a tmpfs): the
+# nodes made since (loop devices attached later) are added by calling it again.
+t_devsync() {
+    for _n in /dev/* /dev/mapper/control; do
+        [ -c "$_n" ] || [ -b "$_n" ] || continue
+        case "${_n##*/}" in ptmx | tty[0-9]* | vcs*) continue ;; esac
+        _t=$1/dev/${_n#/dev/}
+        [ -e "$_t" ] && continue
+        mkdir -p "$(dirname "$_t")"
+        cp -a "$_n" "$_t" || return 1
+    done
+}
+
+# Mounts proc, sys, a private /dev (a tmpfs with copies of the host's nodes,
+# so the tests can add /dev/disk/azure/... links without touching the host's
+# /dev) and a tmpfs /tmp into a root, once per mount namespace.
+t_mount_api() {
+    _r=$1
+    mountpoint -q "$_r/proc" || mount -t proc proc "$_r/proc" || return 1
+    mountpoint -q "$_r/sys" || mount -t sysfs sys "$_r/sys" || return 1
+    if ! mountpoint -q "$_r/dev"; then
+        mount -t tmpfs -o mode=0755,nosuid dev "$_r/dev" || return 1
+        t_devsync "$_r" || return 1
+        mkdir -p "$_r/dev/pts" "$_r/dev/shm"
+        mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$_r/dev/pts" || return 1
+        ln -sf pts/ptmx "$_r/dev/ptmx"
+        mount -t tmpfs -o mode=1777,nosuid,nodev shm "$_r/dev/shm" || return 1
+        ln -sf /proc/self/fd "$_r/dev/fd"
+        ln -sf /proc/self/fd/0 "$_r/dev/stdin"
+        ln -sf /proc/self/fd/1 "$_r/dev/stdout"
+        ln -sf /proc/self/fd/2 "$_r/dev/stderr"
+    fi
+    mountpoint -q "$_r/tmp" || mount -t tmpfs tmp "$_r/tmp" || return 1
+}
+
+# Runs a command in a root: t_in ROOT COMMAND...
+t_in() {
+    _r=$1
+    shift
+    t_mount_api "$_r" || t_die "cannot mount proc/sys/dev in $_r"
+    LC_ALL=C DEBIAN_FRONTEND=noninteractive \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        chroot "$_r" "$@"
+}
+
+# The cached root: debootstrap minbase with dracut and the first kernel
+# installed (its postinst hook built the first image), the second kernel's
+# packages downloaded (no network needed by the tests). Never modified after
+# it is ready: each run works on an overlay of it. Sets T_PRISTINE.
+t_pristine() {
+    t_kernels
+    # shellcheck disable=SC2086  # one word per package
+    _vers=$(apt-cache policy $T_ROOT_PACKAGES "$T_K1PKG" 2> /dev/null |
+        awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { printf "%s%s ", p, $2 }')
+    _key=$(t_hash "$T_RECIPE $T_SUITE $(t_mirror) $_vers" "$T_K2PKG=$T_K2DEB")
+    T_PRISTINE=$T_BUILD/root-$_key
+    [ -e "$T_PRISTINE/.ready" ] && return 0
+    # Older cached roots (other keys) are of no use any more.
+    for _d in "$T_BUILD"/root-*; do
+        [ -d "$_d" ] && [ "$_d" != "$T_PRISTINE" ] && rm -rf "$_d"
+    done
+    rm -rf "$T_PRISTINE"
+    mkdir -p "$T_BUILD"
+    _log=$T_BUILD/root-build.log
+    _t0=$(date +%s)
+    _inc=$(printf '%s\n' "$T_ROOT_PACKAGES" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')
+    t_log "root: debootstrap $T_SUITE minbase with $_inc (once, about 3 minutes)"
+    debootstrap --variant=minbase --include="$_inc" "$T_SUITE" "$T_PRISTINE" \
+        "$(t_mirror)" > "$_log" 2>&1 || t_die "debootstrap failed: see $_log"
+    # The machine's own Debian sources (binary packages only): the second
+    # kernel may come from the security suite.
+    rm -f "$T_PRISTINE/etc/apt/sources.list"
+    for _f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$_f" ] || continue
+        sed 's/^Types:.*/Types: deb/' "$_f" > "$T_PRISTINE/etc/apt/sources.list.d/${_f##*/}"
+    done
+    cp /etc/resolv.conf "$T_PRISTINE/etc/resolv.conf" 2> /dev/null || true
+    # Like a cloud image: no prompts, no documentation.
+    printf 'path-exclude /usr/share/doc/*\npath-exclude /usr/share/man/*\n' \
+        > "$T_PRISTINE/etc/dpkg/dpkg.cfg.d/01-nodoc"
+    echo 'ade-test-vm' > "$T_PRISTINE/etc/hostname"
+    (
+        t_in "$T_PRISTINE" apt-get update -qq &&
+            t_log "root: installing $T_K1PKG (its postinst hook runs dracut)" &&
+            t_in "$T_PRISTINE" apt-get install -y -q --no-install-recommends "$T_K1PKG" &&
+            t_log "root: downloading linux-image-cloud-amd64=$T_K2DEB ($T_K2PKG)" &&
+            t_in "$T_PRISTINE" apt-get install -y -q --no-install-recommends --download-only \
+                linux-image-cloud-amd64
+    ) >> "$_log" 2>&1 || t_die "preparing the root failed: see $_log"
+    [ -f "$T_PRISTINE/boot/initrd.img-$T_K1VER" ] ||
+        t_die "no /boot/initrd.img-$T_K1VER after installing $T_K1PKG: see $_log"
+    for _m in dev/shm dev/pts dev tmp sys proc; do
+        umount -l "$T_PRISTINE/$_m" 2> /dev/null
+    done
+    touch "$T_PRISTINE/.ready"
+    t_log "root: ready after $(($(date +%s) - _t0)) s ($T_PRISTINE)"
+}
+
+# This run's root: an overlay of the cached root (a copy where overlayfs is
+# missing). Sets T_ROOT.
+t_workroot() {
+    _w=$T_BUILD/run
+    awk -v w="$_w" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r _m; do umount -l "$_m" 2> /dev/null; done
+    rm -rf "$_w"
+    mkdir -p "$_w/upper" "$_w/work" "$_w/root"
+    T_ROOT=$_w/root
+    if ! mount -t overlay overlay \
+        -o "lowerdir=$T_PRISTINE,upperdir=$_w/upper,workdir=$_w/work" "$T_ROOT" 2> /dev/null; then
+        t_log "no overlayfs: copying the cached root"
+        rmdir "$T_ROOT"
+        cp -a "$T_PRISTINE" "$T_ROOT" || t_die "cannot copy $T_PRISTINE"
+    fi
+}
