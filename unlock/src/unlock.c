@@ -374,7 +374,7 @@ want_key(struct run *run, const char *file)
 	if (file[0] == '\0' || find_key(run, file) != NULL ||
 	    run->n_keys == MAX_KEYS)
 		return;
-	memset(&run->keys[run->n_keys], 0, sizeof(run->keys[0]));
+	run->keys[run->n_keys] = (struct key){ .pass = NULL };
 	snprintf(run->keys[run->n_keys].file, sizeof(run->keys[0].file), "%s",
 	    file);
 	run->n_keys++;
