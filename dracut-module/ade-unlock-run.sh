@@ -21,8 +21,20 @@ export PATH
 mkdir -p /run/ade-unlock
 : > /run/ade-unlock/ran
 
-/usr/sbin/ade-unlock
+/usr/sbin/ade-unlock --status /run/ade-unlock/status
 rc=$?
+
+# A nofail device ade-unlock could not open is not asked for in the
+# initramfs (the boot goes on without it, as nofail says): a marker per name,
+# on which the systemd kind's drop-in for systemd-cryptsetup@.service makes
+# the unit skip itself. The real root's crypttab handles it after switch_root.
+if [ -r /run/ade-unlock/status ]; then
+    mkdir -p /run/ade-unlock/nofail-failed
+    while read -r name state flag; do
+        case "$name" in "" | . | .. | */*) continue ;; esac
+        [ "$state $flag" = "failed nofail" ] && : > "/run/ade-unlock/nofail-failed/$name"
+    done < /run/ade-unlock/status
+fi
 
 udevadm settle --timeout=30 2> /dev/null
 

@@ -73,6 +73,8 @@ install() {
         mkdir -p "$initdir$systemdsystemunitdir/cryptsetup.target.wants"
         ln_r "$systemdsystemunitdir/ade-unlock.service" \
             "$systemdsystemunitdir/cryptsetup.target.wants/ade-unlock.service"
+        inst_simple "$moddir/systemd-cryptsetup-ade.conf" \
+            "$systemdsystemunitdir/systemd-cryptsetup@.service.d/ade-unlock.conf"
     else
         # dracut's shell init: the first settled initqueue job. udev has
         # settled (disks enumerated); cryptroot-ask and lvm_scan jobs sort after

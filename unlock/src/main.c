@@ -29,6 +29,8 @@ usage(FILE *f)
 	    "  --crypttab FILE                 crypttab (default /etc/crypttab)\n"
 	    "  --conf FILE                     config (default /etc/ade-unlock.conf)\n"
 	    "  --debug                         verbose log, as rd.ade.debug (never secrets)\n"
+	    "  --status FILE                   write each device's outcome to FILE\n"
+	    "                                  (\"NAME STATE [nofail]\" lines)\n"
 	    "  --kmsg / --no-kmsg              also log to /dev/kmsg (default: only\n"
 	    "                                  in the initramfs)\n"
 	    "  --self-check[=user|kernel|all]  known-answer tests of the crypto this\n"
@@ -42,7 +44,7 @@ int
 main(int argc, char **argv)
 {
 	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP,
-		OPT_DRY_RUN, OPT_CMDLINE, OPT_CRYPTTAB, OPT_CONF, OPT_DEBUG,
+		OPT_DRY_RUN, OPT_CMDLINE, OPT_CRYPTTAB, OPT_CONF, OPT_DEBUG, OPT_STATUS,
 		OPT_KMSG, OPT_NO_KMSG };
 	static const struct option opts[] = {
 		{ "self-check", optional_argument, NULL, OPT_SELF_CHECK },
@@ -54,6 +56,7 @@ main(int argc, char **argv)
 		{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
 		{ "conf", required_argument, NULL, OPT_CONF },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "status", required_argument, NULL, OPT_STATUS },
 		{ "kmsg", no_argument, NULL, OPT_KMSG },
 		{ "no-kmsg", no_argument, NULL, OPT_NO_KMSG },
 		{ NULL, 0, NULL, 0 },
@@ -120,6 +123,9 @@ main(int argc, char **argv)
 		case OPT_DEBUG:
 			uo.debug = true;
 			log_set_debug(true);
+			break;
+		case OPT_STATUS:
+			uo.status_path = optarg;
 			break;
 		case OPT_KMSG:
 			uo.kmsg = true;

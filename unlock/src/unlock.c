@@ -888,6 +888,53 @@ report(const struct run *run)
 	}
 }
 
+/*
+ * --status FILE: one line per device, "NAME STATE" plus " nofail" for a
+ * nofail entry; STATE is opened, verified, already-open, skipped or failed.
+ * The dracut module reads it (a nofail device we failed is not prompted for
+ * in the initramfs). Names and states only: nothing secret. Written to
+ * FILE.tmp and renamed, so a reader sees all of it or nothing.
+ */
+static void
+write_status(const struct run *run, const char *path)
+{
+	static const char *const names[] = {
+		[DEV_PENDING] = "failed", [DEV_OPENED] = "opened",
+		[DEV_VERIFIED] = "verified", [DEV_ALREADY] = "already-open",
+		[DEV_SKIPPED] = "skipped", [DEV_FAILED] = "failed",
+	};
+	char tmp[4096];
+	FILE *f;
+	int fd, bad;
+
+	if (path == NULL)
+		return;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		log_warn("status", "cannot write %s: %s", path,
+		    strerror(ENAMETOOLONG));
+		return;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("status", "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (unsigned i = 0; i < run->n_devs; i++) {
+		const struct dev *d = &run->devs[i];
+
+		fprintf(f, "%s %s%s\n", d->name, names[d->state],
+		    (d->ct_flags & CT_NOFAIL) ? " nofail" : "");
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
+		log_warn("status", "cannot write %s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
 /* The exit code from the devices' states. */
 static int
 exit_code(const struct run *run)
@@ -1004,7 +1051,7 @@ unlock_run(const struct unlock_opts *o)
 		fail_pending(&run, "BEK volume not found");
 		report(&run);
 		code = EXIT_NO_BEK;
-		goto out;
+		goto done;
 	} else if (r == -ENOTUNIQ) {
 		log_error(run.label, "found on both %s and %s: refusing to "
 		    "guess; falling back to passphrase prompt", bek.name,
@@ -1012,7 +1059,7 @@ unlock_run(const struct unlock_opts *o)
 		fail_pending(&run, "BEK volume ambiguous");
 		report(&run);
 		code = EXIT_NO_BEK;
-		goto out;
+		goto done;
 	} else if (r == -EMEDIUMTYPE) {
 		log_error(run.label, "label found on %s, but it holds '%s', not "
 		    "FAT; falling back to passphrase prompt", bek.name,
@@ -1020,14 +1067,14 @@ unlock_run(const struct unlock_opts *o)
 		fail_pending(&run, "BEK volume is not FAT");
 		report(&run);
 		code = EXIT_NO_BEK;
-		goto out;
+		goto done;
 	} else if (r < 0) {
 		log_error(run.label, "cannot scan block devices: %s",
 		    strerror(-r));
 		fail_pending(&run, "cannot scan block devices");
 		report(&run);
 		code = EXIT_NO_BEK;
-		goto out;
+		goto done;
 	}
 	log_info(run.label, "found on %s after %u.%u s (checked %u block "
 	    "devices)", bek.name, scan.waited_ms / 1000,
@@ -1049,7 +1096,7 @@ unlock_run(const struct unlock_opts *o)
 		fail_pending(&run, "no usable key file on the BEK volume");
 		report(&run);
 		code = EXIT_NO_KEY;
-		goto out;
+		goto done;
 	}
 
 	open_all(&run);
@@ -1058,9 +1105,14 @@ unlock_run(const struct unlock_opts *o)
 summary:
 	report(&run);
 	code = exit_code(&run);
+done:
+	write_status(&run, o->status_path);
+	/* The last line, on every path that tried to open something. */
 	log_info("summary", "%s in %llu.%llu s; exit %d", code == 0 ?
 	    "all devices handled" : code == EXIT_PARTIAL ? "some devices "
-	    "FAILED" : "no device could be opened",
+	    "FAILED" : code == EXIT_NO_BEK ? "BEK volume not usable" :
+	    code == EXIT_NO_KEY ? "no usable key file" :
+	    "no device could be opened",
 	    (unsigned long long)(now_ms() - t0) / 1000,
 	    (unsigned long long)((now_ms() - t0) % 1000) / 100, code);
 out:

@@ -22,6 +22,7 @@ struct unlock_opts {
 	bool		 dry_run;	/* verify keys against headers, activate nothing */
 	bool		 kmsg;		/* also log to /dev/kmsg */
 	bool		 debug;		/* as rd.ade.debug */
+	const char	*status_path;	/* --status: one line per device, or NULL */
 };
 
 /* Runs the whole unlock; returns one of the exit codes above. */

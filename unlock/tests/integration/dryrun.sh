@@ -247,12 +247,23 @@ expect "wrong key on one device: FAILED, exit 4" 4 \
 # A data disk that never appears: reported after its bounded wait.
 cat > "$work/crypttab4" <<EOF
 osencrypt UUID=$U_OS /mnt/azure_bek_disk/LinuxPassPhraseFileName
-ghost UUID=99999999-9999-4999-8999-999999999999 /mnt/azure_bek_disk/LinuxPassPhraseFileName timeout=1
+ghost UUID=99999999-9999-4999-8999-999999999999 /mnt/azure_bek_disk/LinuxPassPhraseFileName timeout=1,nofail
 EOF
 expect "missing device: FAILED after its timeout, others open" 4 \
-    "ghost .*FAILED \(device not found after 1 s\)" \
+    "ghost .*FAILED \(device not found after 1 s\); nofail" \
     "osencrypt .*verified" \
-    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab4" --conf "$work/noconf"
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab4" --conf "$work/noconf" \
+    --status "$work/status"
+# --status: each device's outcome, the dracut module's input (a nofail
+# device that failed is not prompted for in the initramfs).
+printf 'osencrypt verified\nghost failed nofail\n' > "$work/status.want"
+if cmp -s "$work/status" "$work/status.want" && [ ! -e "$work/status.tmp" ]; then
+    echo "PASS: --status names each device's outcome"
+else
+    echo "--- --status wrote:"
+    sed 's/^/    /' "$work/status" 2>&1
+    echo "FAIL: --status names each device's outcome"
+fi
 
 # No BEK volume: exit 2 with the one clear line.
 printf 'rd.ade.timeout=1 rd.ade.label=NOSUCHBEK\n' > "$work/cmdline-nobek"
