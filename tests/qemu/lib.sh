@@ -11,9 +11,6 @@ Q_DIR=$Q_TOP/tests/qemu
 : "${Q_BOOT_TIMEOUT:=180}"
 # The Debian release the builder chroot and the kernel come from.
 Q_SUITE=bookworm
-# Host packages the harness uses (all from Debian's archive).
-Q_HOST_PACKAGES="qemu-system-x86 debootstrap cryptsetup-bin
-    e2fsprogs dosfstools mtools fdisk util-linux cpio zstd perl-base coreutils"
 # Packages inside the builder chroot: dracut and what it copies into the image.
 Q_BUILDER_PACKAGES="dracut-core systemd udev cryptsetup lvm2 dmsetup kmod cpio
     systemd-sysv zstd e2fsprogs dosfstools util-linux bash busybox-static"
@@ -31,20 +28,13 @@ q_need_root() {
     exec sudo -E sh "$0" "$@"
 }
 
-# Installs the host packages that are missing (idempotent: nothing if all there).
+# Installs the host packages that are missing: the project's one list
+# (scripts/deps.sh; idempotent, nothing to do when all are there).
 q_host_deps() {
-    _missing=
-    for _p in $Q_HOST_PACKAGES; do
-        _st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$_p" 2> /dev/null || true)
-        case "$_st" in ii*) ;; *) _missing="$_missing $_p" ;; esac
-    done
-    [ -z "$_missing" ] && return 0
-    q_log "installing host packages:$_missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || q_die "apt-get update failed"
-    # shellcheck disable=SC2086  # one word per package
-    apt-get install -y -qq --no-install-recommends $_missing > /dev/null ||
-        q_die "apt-get install$_missing failed"
+    _out=$(sh "$Q_TOP/scripts/deps.sh" 2>&1) || {
+        printf '%s\n' "$_out" >&2
+        q_die "scripts/deps.sh failed"
+    }
 }
 
 # The candidate version of a Debian package (the cache keys are built from these).
@@ -353,7 +343,8 @@ Q_BASE_CMDLINE="console=ttyS0,115200 panic=-1 rd.shell=0 rd.emergency=poweroff"
 # Boots one guest and logs its serial console with per-line timestamps
 # (seconds since QEMU started):
 #   q_boot RUNDIR INITRD CMDLINE DISK...
-# DISK: blk:FILE (virtio-blk) or scsi:FILE:LUN[:VENDOR:PRODUCT] (virtio-scsi).
+# DISK: blk:FILE (virtio-blk), blkrw:FILE (virtio-blk, written through: the
+# only exception to -snapshot) or scsi:FILE:LUN[:VENDOR:PRODUCT] (virtio-scsi).
 # QEMU runs directly under one `timeout` (which kills its whole process group on
 # expiry), -snapshot keeps every image unchanged. Writes RUNDIR/console.log,
 # RUNDIR/qemu.rc (0: the guest powered off; 124: timed out) and, with Q_LIVE=1,
@@ -384,6 +375,10 @@ q_boot() {
         _dargs="$_dargs -drive file=$_file,if=none,id=d$_n,format=raw"
         case "$_bus" in
             blk) _dargs="$_dargs -device virtio-blk-pci,drive=d$_n,serial=ade-d$_n" ;;
+            blkrw)
+                # The one disk the guest may write (a probe's output).
+                _dargs="$_dargs,snapshot=off -device virtio-blk-pci,drive=d$_n,serial=ade-d$_n"
+                ;;
             scsi)
                 _rest=${_rest#"$_file"}
                 _rest=${_rest#:}
@@ -516,3 +511,128 @@ s_overlay() {
 
 # The regular expression of ade-unlock's line for a device it opened.
 e_opened() { printf 'ade-unlock: %s( \\(.*\\))?: opened as /dev/mapper/%s' "$1" "$1"; }
+
+# ---- helpers of the failure scenarios (issue 7) ----
+
+# The exit code as systemd saw it (not only as ade-unlock's summary line says):
+# in the systemd kind a drop-in of the scenario's overlay reports the
+# service's exit status on the kernel log when it stops (at switch_root):
+# s_exit_probe
+s_exit_probe() {
+    s_overlay etc/systemd/system/ade-unlock.service.d/harness-exit.conf << 'EOF2'
+[Service]
+ExecStopPost=/bin/sh -c 'echo "ade-harness: ade-unlock.service exited, status $EXIT_STATUS" > /dev/kmsg'
+EOF2
+}
+
+# The regular expression of that report for exit code N: e_exit N
+e_exit() { printf 'ade-harness: ade-unlock.service exited, status %s$' "$1"; }
+
+# Hot-plugs a virtio-scsi disk into a running boot through its QMP socket, in
+# the background: once the console of RUNDIR shows a line matching the Perl
+# regex TRIGGER, waits DELAY seconds, then blockdev-add (read-only) and
+# device_add scsi-hd at LUN on scsi0.0. Its log: RUNDIR/hotplug.log. Gives up
+# after Q_BOOT_TIMEOUT seconds. Called from a scenario's scn_boot (before the
+# boot starts): q_hotplug_scsi RUNDIR FILE LUN VENDOR PRODUCT TRIGGER DELAY
+q_hotplug_scsi() {
+    Q_HP_RUN=$1 Q_HP_FILE=$2 Q_HP_LUN=$3 Q_HP_VENDOR=$4 Q_HP_PRODUCT=$5 \
+        Q_HP_TRIGGER=$6 Q_HP_DELAY=$7 Q_HP_LIMIT=$Q_BOOT_TIMEOUT perl -e '
+        use IO::Socket::UNIX;
+        use Time::HiRes qw(time sleep);
+        my $run = $ENV{Q_HP_RUN};
+        my $t0 = time;
+        sub say_ { printf STDERR "[%8.3f] %s\n", time - $t0, $_[0]; }
+        my $re = $ENV{Q_HP_TRIGGER};
+        my $hit = 0;
+        while (time - $t0 < $ENV{Q_HP_LIMIT}) {
+            if (open(my $c, "<", "$run/console.log")) {
+                while (<$c>) { if (/$re/) { $hit = 1; last; } }
+                close $c;
+            }
+            last if $hit;
+            sleep 0.2;
+        }
+        $hit or do { say_("trigger /$re/ never came"); exit 1; };
+        say_("trigger seen; plugging in $ENV{Q_HP_DELAY} s");
+        sleep $ENV{Q_HP_DELAY};
+        my $s = IO::Socket::UNIX->new(Peer => "$run/qmp.sock") or do { say_("qmp: $!"); exit 1; };
+        my $greet = <$s>;
+        sub cmd { my $sock = $_[0]; print $sock $_[1], "\n"; say_("> $_[1]");
+            while (my $l = <$sock>) { chomp $l; say_("< $l");
+                return $l if $l =~ /"return"|"error"/; } return ""; }
+        cmd($s, q({"execute":"qmp_capabilities"}));
+        my $f = $ENV{Q_HP_FILE};
+        cmd($s, qq({"execute":"blockdev-add","arguments":{"driver":"raw","node-name":"hp0","read-only":true,"file":{"driver":"file","filename":"$f","read-only":true}}}));
+        my $r = cmd($s, qq({"execute":"device_add","arguments":{"driver":"scsi-hd","id":"hp0dev","bus":"scsi0.0","channel":0,"scsi-id":0,"lun":$ENV{Q_HP_LUN},"drive":"hp0","vendor":"$ENV{Q_HP_VENDOR}","product":"$ENV{Q_HP_PRODUCT}"}}));
+        say_($r =~ /"return"/ ? "plugged" : "device_add failed");
+        ' < /dev/null > /dev/null 2>> "$1/hotplug.log" &
+}
+
+# ---- helpers of the secrets scenario (issue 7) ----
+
+# A file of the initramfs overlay of both modes (ours and stock): the probes.
+# s_overlay_all PATH < content
+s_overlay_all() {
+    mkdir -p "overlay-all/$(dirname "$1")"
+    cat > "overlay-all/$1"
+}
+
+# Dumps the guest's memory through QMP once the console of RUNDIR shows a line
+# matching the Perl regex TRIGGER (the guest holds there): dump-guest-memory
+# to OUT (ELF, synchronous), in the background; its log: RUNDIR/dump.log.
+# q_dump_on RUNDIR TRIGGER OUT
+q_dump_on() {
+    Q_DP_RUN=$1 Q_DP_TRIGGER=$2 Q_DP_OUT=$3 Q_DP_LIMIT=$Q_BOOT_TIMEOUT perl -e '
+        use IO::Socket::UNIX;
+        use Time::HiRes qw(time sleep);
+        my $run = $ENV{Q_DP_RUN};
+        my $t0 = time;
+        sub say_ { printf STDERR "[%8.3f] %s\n", time - $t0, $_[0]; }
+        my $re = $ENV{Q_DP_TRIGGER};
+        my $hit = 0;
+        while (!$hit && time - $t0 < $ENV{Q_DP_LIMIT}) {
+            if (open(my $c, "<", "$run/console.log")) {
+                while (<$c>) { if (/$re/) { $hit = 1; last; } }
+                close $c;
+            }
+            sleep 0.2 unless $hit;
+        }
+        $hit or do { say_("trigger /$re/ never came"); exit 1; };
+        my $s = IO::Socket::UNIX->new(Peer => "$run/qmp.sock") or do { say_("qmp: $!"); exit 1; };
+        my $greet = <$s>;
+        sub cmd { my $sock = $_[0]; print $sock $_[1], "\n"; say_("> $_[1]");
+            while (my $l = <$sock>) { chomp $l; say_("< " . substr($l, 0, 300));
+                return $l if $l =~ /"return"|"error"/; } return ""; }
+        cmd($s, q({"execute":"qmp_capabilities"}));
+        my $r = cmd($s, qq({"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:$ENV{Q_DP_OUT}","detach":false}}));
+        say_($r =~ /"return"/ ? "dumped" : "dump-guest-memory failed");
+        ' < /dev/null > /dev/null 2>> "$1/dump.log" &
+}
+
+# How often the bytes of NEEDLE (a file) occur in FILE, and how often its
+# first and its last 24 bytes do (a copy split across two pages of physical
+# memory still shows as one of those): prints "FULL HEAD TAIL".
+# q_count FILE NEEDLE
+q_count() {
+    perl -e '
+        open(my $n, "<", $ARGV[1]) or die "$ARGV[1]: $!"; local $/; my $k = <$n>; close $n;
+        length($k) >= 24 or die "needle shorter than 24 bytes";
+        my @pat = ($k, substr($k, 0, 24), substr($k, -24));
+        my @cnt = (0, 0, 0);
+        open(my $f, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+        my ($buf, $carry) = ("", "");
+        my $keep = length($k) - 1;
+        while (read($f, $buf, 64 << 20)) {
+            my $s = $carry . $buf;
+            for my $i (0 .. 2) {
+                my $p = $pat[$i]; my $pos = 0;
+                # Count matches that end in the new part only (no double count).
+                while (($pos = index($s, $p, $pos)) >= 0) {
+                    $cnt[$i]++ if $pos + length($p) > length($carry);
+                    $pos++;
+                }
+            }
+            $carry = length($s) > $keep ? substr($s, -$keep) : $s;
+        }
+        print "@cnt\n";' "$1" "$2"
+}

@@ -14,8 +14,8 @@ usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--list] [SCENA
   --kind KIND    only this initramfs kind (default: systemd and shell)
   -j N           boots side by side (default 2)
   --list         list the scenarios and exit
-  SCENARIO       a scenario file's name or number (1, 01, 01-luks2-data);
-                 default: all
+  SCENARIO       a scenario file's name or number (1, 01, 01-luks2-data),
+                 or one variant of it (10-hostile-bek.loop); default: all
 Environment: Q_BOOT_TIMEOUT (seconds per boot, default 180), Q_BUILD (cache,
 default build/qemu), ADE_UNLOCK_BIN (binary to test, default unlock/ade-unlock).
 EOF
@@ -39,13 +39,53 @@ scn_file() {
     return 1
 }
 
-# Builds (or reuses) the disks of a scenario; sets S_DIR.
-scn_prepare() {
-    _f=$1
+# The variants a scenario file declares (scn_variants="a b"), or nothing.
+scn_variants() { sed -n 's/^scn_variants="*\([^"]*\)"*$/\1/p' "$1"; }
+
+# The boot units of a scenario file: FILE, or FILE@VARIANT for each variant.
+scn_units() {
+    _vs=$(scn_variants "$1")
+    if [ -z "$_vs" ]; then
+        echo "$1"
+        return 0
+    fi
+    for _v in $_vs; do
+        echo "$1@$_v"
+    done
+}
+
+# The units of a name given on the command line (NAME or NAME.VARIANT).
+scn_lookup() {
+    if _f=$(scn_file "$1"); then
+        scn_units "$_f"
+        return 0
+    fi
+    _f=$(scn_file "${1%.*}") || return 1
+    case " $(scn_variants "$_f") " in
+        *" ${1##*.} "*) echo "$_f@${1##*.}" ;;
+        *) return 1 ;;
+    esac
+}
+
+# Splits a unit into _f (its file), scn_variant and _b (its name: the file's
+# name, plus .VARIANT).
+scn_split() {
+    _f=${1%@*}
+    scn_variant=
+    case "$1" in *@*) scn_variant=${1##*@} ;; esac
     _b=${_f##*/}
-    _b=${_b%.sh}
+    _b=${_b%.sh}${scn_variant:+.$scn_variant}
+}
+
+# Builds (or reuses) the disks of a scenario unit; sets S_DIR.
+scn_prepare() {
+    scn_split "$1"
     q_roottree
-    S_DIR=$Q_BUILD/scen/$_b-$(q_hash "$(cat "$_f" "$Q_DIR/lib.sh" | sha256sum)" \
+    # lib.sh's hash is taken once per run (Q_LIB_SUM): an edit during a run
+    # changes nothing under it.
+    : "${Q_LIB_SUM:=$(sha256sum < "$Q_DIR/lib.sh")}"
+    export Q_LIB_SUM
+    S_DIR=$Q_BUILD/scen/$_b-$(q_hash "$(sha256sum < "$_f")" "$Q_LIB_SUM" \
         "$Q_ROOTTREE" "$(cryptsetup --version)")
     [ -e "$S_DIR/.ready" ] && return 0
     q_log "disks: $_b"
@@ -55,7 +95,7 @@ scn_prepare() {
     (
         cd "$S_DIR" || exit 1
         : > vars
-        # shellcheck disable=SC1090
+        # shellcheck disable=SC1090  # the scenario file (reads scn_variant)
         . "$_f"
         scn_build
     ) > "$S_DIR/build.log" 2>&1 || {
@@ -65,16 +105,15 @@ scn_prepare() {
     touch "$S_DIR/.ready"
 }
 
-# One boot of SCENARIO_FILE KIND MODE, judged; prints its PASS:/FAIL: line.
+# One boot of UNIT KIND MODE S_DIR (its disks, built by the main run before
+# any boot), judged; prints its PASS:/FAIL: line.
 boot_one() {
-    _f=$1
     _kind=$2
     _mode=$3
-    _b=${_f##*/}
-    _b=${_b%.sh}
+    S_DIR=$4
+    scn_split "$1"
     _label=$_b/$_kind
     [ "$_mode" = stock ] && _label=$_label-stock
-    scn_prepare "$_f"
     q_initrd "$_mode" "$_kind"
     _run=$Q_BUILD/runs/$_b-$_kind-$_mode
     rm -rf "$_run"
@@ -85,7 +124,7 @@ boot_one() {
         . "$_f"
         # shellcheck disable=SC1091  # written by its scn_build
         . ./vars
-        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip=''
+        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow=''
         scn_boot "$_mode" "$_kind"
         if [ -n "$scn_skip" ]; then
             echo "$scn_skip" > "$_run/skip"
@@ -98,6 +137,7 @@ boot_one() {
         } > "$_run/boot.vars"
         printf '%s\n' "$scn_expect" | sed '/^$/d' > "$_run/expect"
         printf '%s\n' "${scn_forbid:-}" | sed '/^$/d' > "$_run/forbid"
+        printf '%s\n' "${scn_allow:-}" | sed '/^$/d' > "$_run/allow"
     ) || {
         echo "FAIL: $_label (scenario error)"
         return 1
@@ -109,12 +149,20 @@ boot_one() {
     b_cmdline='' b_disks='' b_answer=''
     # shellcheck disable=SC1091  # written just above
     . "$_run/boot.vars"
-    _overlay=
-    [ "$_mode" = ours ] && _overlay=$S_DIR/overlay
+    # The scenario's files: overlay/ for ade-unlock's boots, overlay-all/
+    # (probes) for every boot.
+    _overlay=$_run/overlay
+    mkdir -p "$_overlay"
+    [ "$_mode" = ours ] && [ -d "$S_DIR/overlay" ] && cp -a "$S_DIR/overlay/." "$_overlay/"
+    [ -d "$S_DIR/overlay-all" ] && cp -a "$S_DIR/overlay-all/." "$_overlay/"
+    rmdir "$_overlay" 2> /dev/null
     q_overlay "$Q_INITRD" "$_overlay" "$_run/initrd.img"
+    rm -rf "$_overlay"
     # ade-unlock's own lines never say FAILED in these scenarios, and no
     # passphrase prompt may appear (stop the guest at once if one does),
     # unless the scenario answers prompts (scn_answer: its passphrase file).
+    # A failure scenario names the lines it expects among them (scn_allow,
+    # EREs): a forbidden line that matches one of those is not counted.
     _prompt='Please enter passphrase|Enter passphrase for|Password \('
     _stop='Entering emergency mode|Could not boot'
     {
@@ -130,9 +178,18 @@ boot_one() {
     else
         _stop="$_prompt|$_stop"
     fi
+    # Disk files are the scenario's; a written one (blkrw:) is this boot's
+    # own, zeroed.
     _disks=
     for _d in $b_disks; do
-        _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}"
+        case "$_d" in
+            blkrw:*)
+                rm -f "$_run/${_d#*:}"
+                truncate -s 16M "$_run/${_d#*:}"
+                _disks="$_disks blkrw:$_run/${_d#*:}"
+                ;;
+            *) _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}" ;;
+        esac
     done
     _t0=$(date +%s)
     Q_STOP_RE=$_stop
@@ -153,17 +210,42 @@ boot_one() {
     done < "$_run/expect"
     grep -Eq 'ADE-GUEST: booted' "$_run/console.log" || _why="${_why:+$_why; }no 'ADE-GUEST: booted'"
     while read -r _re; do
-        _hit=$(grep -E -m 1 -- "$_re" "$_run/console.log")
+        _hit=$(grep -E -- "$_re" "$_run/console.log" | grep -Ev -f "$_run/allow" | head -n 1)
         [ -n "$_hit" ] && _why="${_why:+$_why; }unexpected: $_hit"
     done < "$_run/forbid"
+    # No passphrase of the scenario (keys/, other/) on the serial console.
+    for _k in "$S_DIR"/keys/* "$S_DIR"/other/*; do
+        [ -s "$_k" ] || continue
+        [ "$(q_count "$_run/console.log" "$_k" 2> /dev/null || echo x)" = "0 0 0" ] ||
+            _why="${_why:+$_why; }the passphrase of ${_k#"$S_DIR"/} is on the console"
+    done
+    # The scenario's own checks after the boot (scn_check RUNDIR MODE KIND):
+    # "figure: ..." lines are shown with the verdict, any other line is a
+    # reason the boot failed.
+    _figures=
+    if grep -q '^scn_check()' "$_f"; then
+        (
+            cd "$S_DIR" || exit 1
+            # shellcheck disable=SC1090  # the scenario file
+            . "$_f"
+            # shellcheck disable=SC1091  # written by its scn_build
+            . ./vars
+            scn_check "$_run" "$_mode" "$_kind"
+        ) > "$_run/check.out" 2>&1 || echo "scn_check failed" >> "$_run/check.out"
+        _figures=$(sed -n 's/^figure: /    /p' "$_run/check.out")
+        _bad=$(grep -v '^figure: ' "$_run/check.out" | tr '\n' ';' | sed 's/;$//')
+        [ -n "$_bad" ] && _why="${_why:+$_why; }$_bad"
+    fi
     # The boot time: QEMU start to the guest's marker, from the console stamps.
     _bt=$(sed -n 's/^\[ *\([0-9]*\)\.[0-9]*\] ADE-GUEST: booted.*/\1/p' "$_run/console.log")
     if [ -z "$_why" ]; then
         echo "PASS: $_label (${_bt:-$_t} s)"
+        [ -n "$_figures" ] && printf '%s\n' "$_figures"
         return 0
     fi
     {
         echo "FAIL: $_label ($_t s): $_why"
+        [ -n "$_figures" ] && printf '%s\n' "$_figures"
         echo "    console: $_run/console.log; its last 40 lines:"
         tail -n 40 "$_run/console.log" | sed 's/^/    | /'
     }
@@ -199,7 +281,9 @@ while [ $# -gt 0 ]; do
         --list)
             for f in "$Q_DIR"/scenarios/*.sh; do
                 b=${f##*/}
-                printf '%-20s %s\n' "${b%.sh}" "$(sed -n 's/^scn_title="\(.*\)"$/\1/p' "$f")"
+                v=$(scn_variants "$f")
+                printf '%-22s %s%s\n' "${b%.sh}" "$(sed -n 's/^scn_title="\(.*\)"$/\1/p' "$f")" \
+                    "${v:+ (variants: $v)}"
             done
             exit 0
             ;;
@@ -231,13 +315,15 @@ if [ "$mode" = ours ]; then
     trap 'rm -f "$Q_BUILD/runs/ade-unlock.$$"' EXIT
 fi
 
-files=
+units=
 if [ -z "$names" ]; then
-    files=$(ls "$Q_DIR"/scenarios/*.sh)
+    for f in "$Q_DIR"/scenarios/*.sh; do
+        units="$units $(scn_units "$f")"
+    done
 else
     for n in $names; do
-        f=$(scn_file "$n") || q_die "no scenario '$n' (see --list)"
-        files="$files $f"
+        u=$(scn_lookup "$n") || q_die "no scenario '$n' (see --list)"
+        units="$units $u"
     done
 fi
 
@@ -254,28 +340,29 @@ wait
 for k in $kinds; do
     q_initrd "$mode" "$k" || exit 1
 done
-for f in $files; do
-    scn_prepare "$f"
+for u in $units; do
+    scn_prepare "$u"
 done
 q_log "inputs ready after $(($(date +%s) - start)) s; booting ($jobs at a time)"
 
 out=$Q_BUILD/runs/results.$$
 mkdir -p "$Q_BUILD/runs"
 : > "$out"
-for f in $files; do
+for u in $units; do
     # A scenario that stock dracut cannot boot says so (scn_modes=ours).
-    m=$(sed -n 's/^scn_modes=//p' "$f")
+    m=$(sed -n 's/^scn_modes=//p' "${u%@*}")
     case " ${m:-ours stock} " in
         *" $mode "*) ;;
         *)
-            q_log "${f##*/}: not a $mode scenario"
+            q_log "${u##*/}: not a $mode scenario"
             continue
             ;;
     esac
+    scn_prepare "$u"
     for k in $kinds; do
-        printf '%s %s %s\n' "$f" "$k" "$mode"
+        printf '%s %s %s %s\n' "$u" "$k" "$mode" "$S_DIR"
     done
-done | xargs -n 3 -P "$jobs" sh "$here/run.sh" --boot-one | tee "$out"
+done | xargs -n 4 -P "$jobs" sh "$here/run.sh" --boot-one | tee "$out"
 
 passed=$(grep -c '^PASS: ' "$out")
 failed=$(grep -c '^FAIL: ' "$out")

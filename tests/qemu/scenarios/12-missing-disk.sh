@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: MIT
+# Scenario 12: a crypttab entry (nofail, timeout=3) whose disk never appears:
+# ade-unlock reports it FAILED (device not found after 3 s) after its bounded
+# wait, the root and the other data disk open, exit 4; the boot is not held
+# (no prompt; ade-unlock's whole run stays under 20 s).
+# shellcheck shell=sh disable=SC2034,SC1091  # variables read by run.sh; ./vars written here
+
+scn_title="a crypttab disk that never appears (nofail, timeout=3): reported, boot goes on"
+scn_modes=ours
+FS_ROOT=0a0e000c-0000-4000-8000-000000000001
+# The LUKS UUID of a disk that is never attached.
+L_GONE=0a0e000c-dead-4000-8000-0000000000d1
+
+scn_build() {
+    s_rootfs root.img root-12 "$FS_ROOT"
+    s_datafs data0.img data0-12 0a0e000c-0000-4000-8000-0000000000d0
+    s_key LinuxPassPhraseFileName
+    s_key LinuxPassPhraseFileName_1_0
+    s_key LinuxPassPhraseFileName_1_1
+    q_encrypt_inplace root.img keys/LinuxPassPhraseFileName
+    q_encrypt_inplace data0.img keys/LinuxPassPhraseFileName_1_0
+    q_mkbek bek.img 2048 keys/*
+    s_var L_ROOT "$(q_luks_uuid root.img)"
+    s_var L_D0 "$(q_luks_uuid data0.img)"
+    . ./vars
+    s_overlay etc/crypttab << EOF2
+root    UUID=$L_ROOT    none    luks
+data0   UUID=$L_D0      none    luks,nofail
+data1   UUID=$L_GONE    none    luks,nofail,timeout=3
+EOF2
+    s_overlay etc/ade-unlock.conf << 'EOF2'
+key.root = LinuxPassPhraseFileName
+key.data0 = LinuxPassPhraseFileName_1_0
+key.data1 = LinuxPassPhraseFileName_1_1
+EOF2
+}
+
+scn_boot() {
+    scn_disks="blk:root.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1"
+    # No rd.luks.uuid= in either kind: with one, ade-unlock would open only
+    # the listed devices, and dracut's shell init would itself wait for the
+    # missing one (its own behaviour, not ade-unlock's).
+    scn_cmdline="root=UUID=$FS_ROOT"
+    scn_allow="ade-unlock: data1 \\(UUID=$L_GONE\\): FAILED \\(device not found after 3 s\\); nofail: the boot goes on without it
+ade-unlock: summary: some devices FAILED in 1?[0-9]\\.[0-9] s; exit 4"
+    scn_expect="$(e_opened root)
+$(e_opened data0)
+$scn_allow
+ADE-GUEST: mount: /dev/(mapper/root|dm-[0-9]+) on / type ext4
+ADE-GUEST: root: holds 'root-12'
+ADE-GUEST: data: data0 holds 'data0-12'"
+}
