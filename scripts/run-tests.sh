@@ -63,44 +63,41 @@ for t in tests/checks/*.sh; do
     check "$(basename "$t" .sh)" sh "$t"
 done
 
-# Integration scripts: each prints "PASS: case" / "FAIL: case" lines that
-# count one each (77 = the whole script skipped, with its reason).
-for t in unlock/tests/integration/*.sh tests/installer/run.sh; do
-    [ -f "$t" ] || continue
-    sh "$t" > "$out" 2>&1
+# A script that prints "PASS: case" / "FAIL: case" / "SKIP: case" lines, each
+# counted once (exit 77: the whole script skipped, with its reason); its exit
+# status must agree with its lines. tally NAME COMMAND...
+tally() {
+    name=$1
+    shift
+    "$@" > "$out" 2>&1
     rc=$?
     cat "$out"
     if [ "$rc" -eq 77 ]; then
         skipped=$((skipped + 1))
-        continue
+        return 0
     fi
     p=$(grep -c '^PASS: ' "$out")
     f=$(grep -c '^FAIL: ' "$out")
     passed=$((passed + p))
+    skipped=$((skipped + $(grep -c '^SKIP: ' "$out")))
     if [ "$f" -gt 0 ]; then
-        note_fail "$f" "$(basename "$t")"
+        note_fail "$f" "$name"
     elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
-        note_fail 1 "$(basename "$t")(exit $rc)"
+        note_fail 1 "$name(exit $rc)"
     fi
+}
+
+# Integration scripts, the installer and the packages in a Debian chroot.
+for t in unlock/tests/integration/*.sh tests/installer/run.sh tests/package/run.sh; do
+    [ -f "$t" ] || continue
+    tally "$(basename "$t")" sh "$t"
 done
 
 # QEMU boots (tests/qemu): ours in both initramfs kinds, then the stock
 # baseline; the harness prints PASS:/FAIL:/SKIP: per boot. ADE_QEMU=0 skips.
 if [ "${ADE_QEMU:-1}" != 0 ]; then
-    for args in "" "--stock"; do
-        # shellcheck disable=SC2086  # empty or one flag
-        sh tests/qemu/run.sh $args > "$out" 2>&1
-        rc=$?
-        cat "$out"
-        p=$(grep -c '^PASS: ' "$out")
-        f=$(grep -c '^FAIL: ' "$out")
-        passed=$((passed + p))
-        if [ "$f" -gt 0 ]; then
-            note_fail "$f" "qemu$args"
-        elif [ "$rc" -ne 0 ] || [ "$p" -eq 0 ]; then
-            note_fail 1 "qemu$args(exit $rc)"
-        fi
-    done
+    tally qemu sh tests/qemu/run.sh
+    tally qemu-stock sh tests/qemu/run.sh --stock
 else
     echo "SKIP: QEMU boots (ADE_QEMU=0)"
     skipped=$((skipped + 1))

@@ -10,9 +10,6 @@
 T_SUITE=bookworm
 # Bump when the recipe of the cached root changes (part of its cache key).
 T_RECIPE=1
-# Host packages the tests use.
-T_HOST_PACKAGES="debootstrap cryptsetup-bin e2fsprogs dosfstools mtools util-linux
-    qemu-system-x86 perl-base coreutils"
 # Packages of the cached root: dracut and what it copies into an image, what
 # the installer uses (cryptsetup for luksUUID, findmnt/blkid of util-linux).
 T_ROOT_PACKAGES="dracut dracut-core systemd systemd-sysv udev cryptsetup cryptsetup-bin
@@ -24,20 +21,13 @@ t_die() {
     exit 1
 }
 
-# Installs the host packages that are missing (idempotent).
+# Installs the host packages that are missing: the project's one list
+# (scripts/deps.sh; idempotent).
 t_host_deps() {
-    _missing=
-    for _p in $T_HOST_PACKAGES; do
-        _st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$_p" 2> /dev/null || true)
-        case "$_st" in ii*) ;; *) _missing="$_missing $_p" ;; esac
-    done
-    [ -z "$_missing" ] && return 0
-    t_log "installing host packages:$_missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq || t_die "apt-get update failed"
-    # shellcheck disable=SC2086  # one word per package
-    apt-get install -y -qq --no-install-recommends $_missing > /dev/null ||
-        t_die "apt-get install$_missing failed"
+    _out=$(sh "$T_TOP/scripts/deps.sh" 2>&1) || {
+        printf '%s\n' "$_out" >&2
+        t_die "scripts/deps.sh failed"
+    }
 }
 
 t_pkg_version() {

@@ -10,31 +10,8 @@
 #include <cmocka.h>
 
 #include "b64.h"
+#include "testutil.h"
 
-static const char url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Reference encoder (unpadded base64url); out needs 4 * ceil(n / 3) + 1. */
-static size_t
-enc(const unsigned char *in, size_t n, char *out)
-{
-	size_t o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = url_alphabet[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[o++] = url_alphabet[(acc << (6 - bits)) & 63];
-	out[o] = '\0';
-	return o;
-}
 
 /* Decodes a C string; returns the result code, *n the length. */
 static int
@@ -67,7 +44,7 @@ test_rfc4648_vectors(void **state)
 }
 
 static void
-test_url_alphabet(void **state)
+test_tu_b64url_alphabet(void **state)
 {
 	/* RFC 7515 appendix C's example, and the two url-only characters. */
 	static const unsigned char c_ex[] = { 3, 236, 255, 224, 193 };
@@ -122,7 +99,7 @@ test_roundtrip(void **state)
 		for (unsigned seed = 0; seed < 256; seed += 37) {
 			for (size_t i = 0; i < len; i++)
 				in[i] = (unsigned char)(seed + i * 151);
-			tl = enc(in, len, text);
+			tl = tu_b64url(in, len, text);
 			assert_int_equal(b64url_decoded_len(tl), len);
 			assert_int_equal(b64url_decode(text, tl, out, len, &n), 0);
 			assert_int_equal(n, len);
@@ -147,18 +124,18 @@ test_exhaustive_two_chars(void **state)
 
 			s[0] = (char)a;
 			s[1] = (char)b;
-			pa = a != 0 ? strchr(url_alphabet, (int)a) : NULL;
-			pb = b != 0 ? strchr(url_alphabet, (int)b) : NULL;
+			pa = a != 0 ? strchr(tu_b64url_alphabet, (int)a) : NULL;
+			pb = b != 0 ? strchr(tu_b64url_alphabet, (int)b) : NULL;
 			want = pa != NULL && pb != NULL &&
-			    ((pb - url_alphabet) & 15) == 0;
+			    ((pb - tu_b64url_alphabet) & 15) == 0;
 			n = 99;
 			assert_int_equal(b64url_decode(s, 2, out, sizeof(out), &n),
 			    want ? 0 : -EINVAL);
 			if (want) {
 				assert_int_equal(n, 1);
 				assert_int_equal(out[0],
-				    (unsigned char)(((pa - url_alphabet) << 2) |
-				    ((pb - url_alphabet) >> 4)));
+				    (unsigned char)(((pa - tu_b64url_alphabet) << 2) |
+				    ((pb - tu_b64url_alphabet) >> 4)));
 			} else
 				assert_int_equal(n, 99);
 		}
@@ -273,7 +250,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc4648_vectors),
-		cmocka_unit_test(test_url_alphabet),
+		cmocka_unit_test(test_tu_b64url_alphabet),
 		cmocka_unit_test(test_decode_prefix),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_exhaustive_two_chars),

@@ -25,8 +25,6 @@
 
 #define TOK_MAX	4096
 
-static const char url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* Tokens made once by make-jwe.py (jwcrypto), and what they need. */
 static struct {
@@ -54,31 +52,11 @@ struct parts {
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static size_t
-enc(const unsigned char *in, size_t n, char *out)
-{
-	size_t o = 0;
-	uint32_t acc = 0;
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		acc = (acc << 8) | in[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[o++] = url_alphabet[(acc >> bits) & 63];
-		}
-	}
-	if (bits > 0)
-		out[o++] = url_alphabet[(acc << (6 - bits)) & 63];
-	out[o] = '\0';
-	return o;
-}
 
 static void
 enc_str(const char *s, char *out)
 {
-	enc((const unsigned char *)s, strlen(s), out);
+	tu_b64url((const unsigned char *)s, strlen(s), out);
 }
 
 static int
@@ -548,7 +526,7 @@ flip_bits(const char *tok, int seg, unsigned step, int want)
 		struct parts q = p;
 
 		b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
-		enc(b, n, q.s[seg]);
+		tu_b64url(b, n, q.s[seg]);
 		b[bit / 8] ^= (unsigned char)(1u << (bit % 8));
 		join(&q, -1, t);
 		expect_err_str(t, fx.k, want);
@@ -685,7 +663,7 @@ expect_bad_seg(const char *tok, int seg, const unsigned char *b, size_t n)
 	char t[TOK_MAX];
 
 	split5(tok, &p);
-	enc(b, n, p.s[seg]);
+	tu_b64url(b, n, p.s[seg]);
 	join(&p, -1, t);
 	expect_err_str(t, fx.k, -EINVAL);
 }
@@ -751,8 +729,8 @@ test_jwe_bad_base64url(void **state)
 		if (strlen(p.s[seg]) % 4 != 0) {
 			char *c = &p.s[seg][strlen(p.s[seg]) - 1];
 
-			*c = url_alphabet[(strchr(url_alphabet, *c) -
-			    url_alphabet) ^ 1];
+			*c = tu_b64url_alphabet[(strchr(tu_b64url_alphabet, *c) -
+			    tu_b64url_alphabet) ^ 1];
 			join(&p, -1, t);
 			expect_err_str(t, fx.k, -EINVAL);
 		}
@@ -934,7 +912,7 @@ jwk_text(const unsigned char *k, size_t n, const char *extra, char *out,
 {
 	char kb[64];
 
-	enc(k, n, kb);
+	tu_b64url(k, n, kb);
 	snprintf(out, size, "{\"kty\":\"oct\",\"k\":\"%s\"%s}", kb, extra);
 }
 

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,5 +78,34 @@ tu_rmtree(const char *dir)
 	fprintf(stderr, "\n"); \
 	exit(77); \
 } while (0)
+
+/* The base64url alphabet (RFC 4648 section 5). */
+static const char tu_b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/*
+ * Reference encoder (unpadded base64url), independent of the code under test;
+ * out needs 4 * ceil(n / 3) + 1 bytes. Returns the length written.
+ */
+static inline size_t
+tu_b64url(const unsigned char *in, size_t n, char *out)
+{
+	size_t o = 0;
+	uint32_t acc = 0;
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 8) | in[i];
+		bits += 8;
+		while (bits >= 6) {
+			bits -= 6;
+			out[o++] = tu_b64url_alphabet[(acc >> bits) & 63];
+		}
+	}
+	if (bits > 0)
+		out[o++] = tu_b64url_alphabet[(acc << (6 - bits)) & 63];
+	out[o] = '\0';
+	return o;
+}
 
 #endif
