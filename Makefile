@@ -128,6 +128,68 @@ qemu-test: unlock/ade-unlock
 test-installer: unlock/ade-unlock
 	sh tests/installer/run.sh
 
+# ---- man pages (scdoc) ----------------------------------------------------------
+.PHONY: man install deb rpm package test-package
+
+MANPAGES := $(patsubst man/%.scd,$(B)/man/%,$(wildcard man/*.scd))
+
+man: $(MANPAGES)
+
+# @VERSION@ in a page's header becomes the VERSION file's; scdoc dates the
+# page from SOURCE_DATE_EPOCH (reproducible).
+$(B)/man/%: man/%.scd VERSION
+	@mkdir -p $(@D)
+	sed 's/@VERSION@/$(VERSION)/g' $< | scdoc > $@.tmp
+	mv $@.tmp $@
+
+# ---- install (packagers: `make && make install DESTDIR=...`) ------------------
+# PREFIX places the two programs and the man pages. The dracut module, the
+# kernel-install plugin and the Debian kernel hooks go where dracut,
+# kernel-install and the kernel packages look, whatever PREFIX is; an
+# installed ade-unlock-install finds its files under /usr/sbin and those
+# places, so PREFIX other than /usr is for staging only. The binary is not
+# rebuilt here: a packager may bring the already-built static one.
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DRACUTMODDIR ?= /usr/lib/dracut/modules.d/91ade-unlock
+KINSTALLDIR ?= /usr/lib/kernel/install.d
+
+install: man
+	@test -x unlock/ade-unlock || \
+		{ echo "make install: no unlock/ade-unlock: run 'make' first" >&2; exit 1; }
+	install -D -m 0755 unlock/ade-unlock $(DESTDIR)$(SBINDIR)/ade-unlock
+	install -D -m 0755 hook/ade-unlock-install $(DESTDIR)$(SBINDIR)/ade-unlock-install
+	install -d $(DESTDIR)$(DRACUTMODDIR)
+	for f in dracut-module/*; do \
+		case "$$f" in *.sh) m=0755 ;; *) m=0644 ;; esac; \
+		install -m "$$m" "$$f" $(DESTDIR)$(DRACUTMODDIR)/ || exit 1; \
+	done
+	install -D -m 0755 hook/kernel-postinst.d/zz-ade-unlock \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postinst.d/zz-ade-unlock
+	install -D -m 0755 hook/kernel-postrm.d/zz-ade-unlock \
+		$(DESTDIR)$(SYSCONFDIR)/kernel/postrm.d/zz-ade-unlock
+	install -D -m 0755 hook/kernel-install.d/60-ade-unlock.install \
+		$(DESTDIR)$(KINSTALLDIR)/60-ade-unlock.install
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+
+# ---- packages: built in a copy of the tree under build/package/ -----------------
+# (dpkg-buildpackage cleans its tree and writes beside it; this one stays as it is.)
+deb:
+	sh tests/package/build.sh deb
+
+# The RPM packages the static binary built here (see ade-unlock.spec).
+rpm: unlock/ade-unlock
+	sh tests/package/build.sh rpm
+
+package: deb rpm
+
+# Build, install, kernel update, removal and lintian of the packages (root).
+test-package:
+	sh tests/package/run.sh
+
 # ---- benchmarks: figures and ratios, never pass/fail -------------------------
 bench: unlock/ade-unlock
 	sh bench/run.sh

@@ -13,6 +13,7 @@ PACKAGES="
     shellcheck cppcheck clang libclang-rt-14-dev llvm
     python3-jwcrypto
     qemu-system-x86 debootstrap cpio zstd fdisk e2fsprogs
+    debhelper lintian rpm scdoc man-db
 "
 
 log() { printf 'deps: %s\n' "$*" >&2; }
