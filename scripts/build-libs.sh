@@ -155,6 +155,13 @@ build_cryptsetup() {
     ver=$(srcver cryptsetup); cached "cryptsetup-$be" "$ver" && return 0
     log "cryptsetup $ver (libcryptsetup, $be backend)"
     d=$(fetch cryptsetup)
+    # Our patches (scripts/patches/cryptsetup-*.patch), each applied once.
+    for p in "$top"/scripts/patches/cryptsetup-*.patch; do
+        [ -f "$p" ] || continue
+        if ! (cd "$d" && patch -p1 -R -s -f --dry-run < "$p") > /dev/null 2>&1; then
+            (cd "$d" && patch -p1 -s -f < "$p") || { log "patch ${p##*/} failed"; exit 1; }
+        fi
+    done
     bdir="$d/_musl-$be"
     cp="$prefix/cryptsetup-$be"
     rm -rf "$bdir" "$cp"

@@ -396,7 +396,7 @@ q_boot() {
     shift
     # A file name with a comma would break -drive: the harness makes none.
     # shellcheck disable=SC2086  # _dargs is a list of options
-    set -- qemu-system-x86_64 -accel tcg -m 1024 -smp 1 -nodefaults -display none \
+    set -- qemu-system-x86_64 -accel tcg -m 1024 -smp "${Q_SMP:-1}" -nodefaults -display none \
         -no-reboot -snapshot -serial stdio -pidfile "$_run/qemu.pid" \
         -qmp "unix:$_run/qmp.sock,server=on,wait=off" \
         -kernel "$Q_VMLINUZ" -initrd "$_initrd" -append "$Q_BASE_CMDLINE $_cmdline" \

@@ -124,7 +124,7 @@ boot_one() {
         . "$_f"
         # shellcheck disable=SC1091  # written by its scn_build
         . ./vars
-        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow=''
+        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow='' scn_smp=1
         scn_boot "$_mode" "$_kind"
         if [ -n "$scn_skip" ]; then
             echo "$scn_skip" > "$_run/skip"
@@ -134,6 +134,7 @@ boot_one() {
             echo "b_cmdline='$scn_cmdline'"
             echo "b_disks='$scn_disks'"
             echo "b_answer='$scn_answer'"
+            echo "b_smp='$scn_smp'"
         } > "$_run/boot.vars"
         printf '%s\n' "$scn_expect" | sed '/^$/d' > "$_run/expect"
         printf '%s\n' "${scn_forbid:-}" | sed '/^$/d' > "$_run/forbid"
@@ -146,7 +147,7 @@ boot_one() {
         echo "SKIP: $_label ($(cat "$_run/skip"))"
         return 0
     fi
-    b_cmdline='' b_disks='' b_answer=''
+    b_cmdline='' b_disks='' b_answer='' b_smp=1
     # shellcheck disable=SC1091  # written just above
     . "$_run/boot.vars"
     # The scenario's files: overlay/ for ade-unlock's boots, overlay-all/
@@ -193,7 +194,8 @@ boot_one() {
     done
     _t0=$(date +%s)
     Q_STOP_RE=$_stop
-    export Q_STOP_RE
+    Q_SMP=$b_smp
+    export Q_STOP_RE Q_SMP
     # shellcheck disable=SC2086  # one word per disk
     q_boot "$_run" "$_run/initrd.img" "$b_cmdline" $_disks
     _rc=$?

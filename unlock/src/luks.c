@@ -2,6 +2,8 @@
 /* luks.c: loads LUKS headers and activates devices through libcryptsetup. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +84,29 @@ luks_setup_logging(void)
 	crypt_set_log_callback(NULL, cryptsetup_log, NULL);
 }
 
+/*
+ * libcryptsetup is not safe to call from two threads at once, even on two
+ * contexts: its device-mapper layer keeps one global context (switched on
+ * every call) and a plain reference count that releases libdevmapper when it
+ * drops to zero. Parallel opens crashed on 2 vCPUs (a segfault, "No such file
+ * or directory" from a released control fd). So every call into it holds this
+ * lock: ade-unlock's threads still wait for their devices side by side, while
+ * the key derivation and activation run one at a time (an Argon2 keyslot
+ * still uses its lanes on every CPU: libcryptsetup's own threads).
+ */
+static pthread_mutex_t cs_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void get_info_locked(struct luks_dev *ld, struct luks_info *ret);
+
+static void
+free_locked(struct luks_dev *ld)
+{
+	if (ld == NULL)
+		return;
+	crypt_free(ld->cd);
+	free(ld);
+}
+
 int
 luks_load(const char *device, const char *header, struct luks_dev **ret)
 {
@@ -91,6 +116,7 @@ luks_load(const char *device, const char *header, struct luks_dev **ret)
 	ld = calloc(1, sizeof(*ld));
 	if (ld == NULL)
 		return -ENOMEM;
+	pthread_mutex_lock(&cs_lock);
 	if (header != NULL)
 		r = crypt_init_data_device(&ld->cd, header, device);
 	else
@@ -100,10 +126,11 @@ luks_load(const char *device, const char *header, struct luks_dev **ret)
 	crypt_set_log_callback(ld->cd, cryptsetup_log, NULL);
 	r = crypt_load(ld->cd, CRYPT_LUKS, NULL);
 out:
-	if (r < 0) {
-		luks_free(ld);
+	if (r < 0)
+		free_locked(ld);
+	pthread_mutex_unlock(&cs_lock);
+	if (r < 0)
 		return r;
-	}
 	*ret = ld;
 	return 0;
 }
@@ -111,14 +138,21 @@ out:
 void
 luks_free(struct luks_dev *ld)
 {
-	if (ld == NULL)
-		return;
-	crypt_free(ld->cd);
-	free(ld);
+	pthread_mutex_lock(&cs_lock);
+	free_locked(ld);
+	pthread_mutex_unlock(&cs_lock);
 }
 
 void
 luks_get_info(struct luks_dev *ld, struct luks_info *ret)
+{
+	pthread_mutex_lock(&cs_lock);
+	get_info_locked(ld, ret);
+	pthread_mutex_unlock(&cs_lock);
+}
+
+static void
+get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 {
 	const char *type = crypt_get_type(ld->cd);
 	const char *uuid = crypt_get_uuid(ld->cd);
@@ -145,20 +179,37 @@ luks_get_info(struct luks_dev *ld, struct luks_info *ret)
 		ret->reencrypt = true;
 }
 
+static bool
+is_active_locked(const char *name)
+{
+	crypt_status_info st = crypt_status(NULL, name);
+
+	return st == CRYPT_ACTIVE || st == CRYPT_BUSY;
+}
+
 int
 luks_activate(struct luks_dev *ld, const char *name, const struct secret *key,
     uint32_t flags)
 {
-	if (name != NULL && luks_is_active(name))
-		return -EEXIST;
-	return crypt_activate_by_passphrase(ld->cd, name, CRYPT_ANY_SLOT,
-	    (const char *)key->buf, key->len, flags);
+	int r;
+
+	pthread_mutex_lock(&cs_lock);
+	if (name != NULL && is_active_locked(name))
+		r = -EEXIST;
+	else
+		r = crypt_activate_by_passphrase(ld->cd, name, CRYPT_ANY_SLOT,
+		    (const char *)key->buf, key->len, flags);
+	pthread_mutex_unlock(&cs_lock);
+	return r;
 }
 
 int
 luks_is_active(const char *name)
 {
-	crypt_status_info st = crypt_status(NULL, name);
+	bool on;
 
-	return st == CRYPT_ACTIVE || st == CRYPT_BUSY;
+	pthread_mutex_lock(&cs_lock);
+	on = is_active_locked(name);
+	pthread_mutex_unlock(&cs_lock);
+	return on;
 }
