@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# make bench: figures and ratios, not assertions. This part needs no VM:
+# make bench: figures and ratios, not assertions. First what needs no VM:
 # binary sizes per crypto backend, where the bytes go, and host-side micro
-# figures (FAT lookup among 1000 files, 64-entry crypttab parse).
+# figures (FAT lookup among 1000 files, 64-entry crypttab parse); then the
+# QEMU part, bench/vm-latency.sh.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -92,8 +93,9 @@ gcc -specs=unlock/musl-static-pie.specs -std=gnu11 -O2 -static-pie -fPIE \
     -ldevmapper -ljson-c -lblkid -luuid -lnettle -lbearssl -lpthread -lm
 "$out/micro" "$img" /keys/ZZ_LastKeyFile "$ct" 200
 
+# The VM part (ADE_BENCH_VM=0 skips it): PBKDF speeds in the guest,
+# initramfs sizes, boot latency and scaling against dracut's stock crypt
+# module (bench/vm-latency.sh; its environment knobs are listed there).
 if [ "${ADE_BENCH_VM:-1}" != 0 ]; then
-    echo
-    echo "-- PBKDF speed per crypto backend inside the QEMU guest (TCG, 1 vCPU)"
-    sh bench/guest-pbkdf.sh 2>/dev/null | grep -E '^(backend|PBKDF2|argon2)'
+    sh bench/vm-latency.sh
 fi
