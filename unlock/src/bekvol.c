@@ -18,6 +18,9 @@ struct seen {
 	uint64_t	size;
 };
 
+/* How long to look for a second labelled volume after the first. */
+#define BEK_CONFIRM_MS	250
+
 static bool
 is_match(const struct blockdev *d, const char *label, const char *uuid)
 {
@@ -50,7 +53,7 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 	static struct seen seen[BLOCKDEV_MAX];
 	struct blockdev found, other_fs;
 	size_t n_seen = 0;
-	uint64_t start = now_ms(), deadline = start + timeout_ms;
+	uint64_t start = now_ms(), deadline = start + timeout_ms, found_at = 0;
 	unsigned n_found = 0, n_other_fs = 0, pause_ms = 50;
 
 	memset(info, 0, sizeof(*info));
@@ -100,15 +103,30 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 			else if (n_found == 2)
 				*ret_other = *d;
 		}
-		if (n_found > 0)
+		/*
+		 * Disks of one controller appear milliseconds apart: a second
+		 * volume with the label may be one scan behind the first. Look
+		 * again for BEK_CONFIRM_MS before taking it (seen in QEMU: two
+		 * labelled disks, the second attached 12 ms after the first).
+		 */
+		if (n_found > 1)
 			break;
+		if (n_found == 1) {
+			if (found_at == 0)
+				found_at = now_ms();
+			if (now_ms() >= found_at + BEK_CONFIRM_MS)
+				break;
+			sleep_ms(50);
+			continue;
+		}
 		if (now_ms() >= deadline)
 			break;
 		sleep_ms(pause_ms);
 		if (pause_ms < 250)
 			pause_ms *= 2;
 	}
-	info->waited_ms = (unsigned)(now_ms() - start);
+	info->waited_ms = (unsigned)((found_at != 0 ? found_at : now_ms()) -
+	    start);
 	if (n_found > 1) {
 		*ret = found;
 		return -ENOTUNIQ;
