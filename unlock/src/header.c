@@ -10,9 +10,13 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "header.h"
+
+/* How often a busy header device is looked for again, 100 ms apart (5 s). */
+#define HEADER_BUSY_TRIES	50
 
 /* Mount options that keep a read-only mount from writing: no journal replay. */
 static const char *
@@ -131,14 +135,28 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 	if (mnt == NULL)
 		return -errno;
 	root = mnt;
-	if (mount(dev->node, mnt, dev->type, MS_RDONLY | MS_NOSUID | MS_NODEV |
-	    MS_NOEXEC, ro_options(dev->type)) == 0)
-		mounted = true;
-	else {
+	/*
+	 * EBUSY: someone else holds the device. Where it is mounted already,
+	 * read it there; but systemd may be mounting it at this very moment
+	 * (its mount not yet in mountinfo), so look again for a while.
+	 */
+	for (int tries = 0;; tries++) {
+		if (mount(dev->node, mnt, dev->type, MS_RDONLY | MS_NOSUID |
+		    MS_NODEV | MS_NOEXEC, ro_options(dev->type)) == 0) {
+			mounted = true;
+			break;
+		}
 		r = -errno;
-		if (r != -EBUSY || find_mount(dev, other, sizeof(other)) < 0)
+		if (r != -EBUSY)
 			goto out;
-		root = other;	/* read it where it is mounted already */
+		if (find_mount(dev, other, sizeof(other)) == 0) {
+			root = other;	/* read it where it is mounted */
+			break;
+		}
+		if (tries >= HEADER_BUSY_TRIES)
+			goto out;
+		(void)nanosleep(&(struct timespec){ .tv_nsec = 100000000 },
+		    NULL);
 	}
 	in = open_under(root, path);
 	if (in < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)
