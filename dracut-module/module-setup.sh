@@ -65,6 +65,8 @@ install() {
         inst_simple "$kek" /etc/ade-unlock/kek.jwk
         chmod 0700 "$initdir/etc/ade-unlock"
         chmod 0600 "$initdir/etc/ade-unlock/kek.jwk"
+        # Both kinds: overwritten and removed before switch_root.
+        inst_hook pre-pivot 10 "$moddir/ade-unlock-cleanup.sh"
     fi
 
     if dracut_module_included "systemd"; then
