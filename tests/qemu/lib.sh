@@ -503,6 +503,59 @@ s_key() {
 # Records a shell variable for the boot step: s_var NAME VALUE
 s_var() { printf "%s='%s'\n" "$1" "$2" >> vars; }
 
+# The pair most scenarios boot: an ext4 root ("root-TAG", filesystem UUID
+# $FS_ROOT) and one data disk data0 ("data0-TAG", DATA_UUID), each encrypted
+# in place with its key file; records L_ROOT and L_D0 (and sources ./vars)
+# and writes the overlay's crypttab (root; data0 nofail) and ade-unlock.conf
+# (root: LinuxPassPhraseFileName, data0: _1_0). A scenario appends its
+# other entries to overlay/etc/crypttab and overlay/etc/ade-unlock.conf.
+# s_pair TAG DATA_UUID ROOT_KEYFILE DATA0_KEYFILE [luks1|luks2]
+s_pair() {
+    s_rootfs root.img "root-$1" "$FS_ROOT"
+    s_datafs data0.img "data0-$1" "$2"
+    q_encrypt_inplace root.img "$3" "${5:-luks2}"
+    q_encrypt_inplace data0.img "$4" "${5:-luks2}"
+    s_var L_ROOT "$(q_luks_uuid root.img)"
+    s_var L_D0 "$(q_luks_uuid data0.img)"
+    # shellcheck disable=SC1091  # written by s_var
+    . ./vars
+    s_overlay etc/crypttab << EOF2
+root    UUID=$L_ROOT    none    luks
+data0   UUID=$L_D0      none    luks,nofail
+EOF2
+    s_overlay etc/ade-unlock.conf << 'EOF2'
+key.root = LinuxPassPhraseFileName
+key.data0 = LinuxPassPhraseFileName_1_0
+EOF2
+}
+
+# Adds the LUKS devices' part of the kernel command line for MODE/KIND to
+# scn_cmdline; each device is UUID:KEYFILE (its key file on the BEK volume).
+#   ours/shell:    rd.luks.uuid=luks-UUID each (dracut's shell init prompts,
+#                  the fallback, only for the listed devices)
+#   ours/systemd:  nothing (ade-unlock reads the initramfs's crypttab)
+#   stock/systemd: rd.luks.uuid=UUID and "rd.luks.key=UUID=/KEYFILE:LABEL=BEK
+#                  VOLUME" each (the spelling that works: FACTS)
+#   stock/shell:   rd.luks.uuid=luks-UUID each and one rd.luks.key=/KEYFILE:
+#                  LABEL=BEK_VOLUME, the first device's (its init reads one
+#                  key file per key device: the devices must share it)
+# s_luks_cmdline MODE KIND UUID:KEYFILE...
+s_luks_cmdline() {
+    _lc=$1/$2
+    shift 2
+    for _dev in "$@"; do
+        case "$_lc" in
+            ours/shell | stock/shell) scn_cmdline="$scn_cmdline rd.luks.uuid=luks-${_dev%%:*}" ;;
+            stock/systemd)
+                scn_cmdline="$scn_cmdline rd.luks.uuid=${_dev%%:*}"
+                scn_cmdline="$scn_cmdline \"rd.luks.key=${_dev%%:*}=/${_dev#*:}:LABEL=BEK VOLUME\""
+                ;;
+        esac
+    done
+    [ "$_lc" = stock/shell ] && scn_cmdline="$scn_cmdline rd.luks.key=/${1#*:}:LABEL=BEK_VOLUME"
+    return 0
+}
+
 # A file of the initramfs overlay: s_overlay PATH < content
 s_overlay() {
     mkdir -p "overlay/$(dirname "$1")"
@@ -528,44 +581,54 @@ EOF2
 # The regular expression of that report for exit code N: e_exit N
 e_exit() { printf 'ade-harness: ade-unlock.service exited, status %s$' "$1"; }
 
-# Hot-plugs a virtio-scsi disk into a running boot through its QMP socket, in
-# the background: once the console of RUNDIR shows a line matching the Perl
-# regex TRIGGER, waits DELAY seconds, then blockdev-add (read-only) and
-# device_add scsi-hd at LUN on scsi0.0. Its log: RUNDIR/hotplug.log. Gives up
-# after Q_BOOT_TIMEOUT seconds. Called from a scenario's scn_boot (before the
-# boot starts): q_hotplug_scsi RUNDIR FILE LUN VENDOR PRODUCT TRIGGER DELAY
-q_hotplug_scsi() {
-    Q_HP_RUN=$1 Q_HP_FILE=$2 Q_HP_LUN=$3 Q_HP_VENDOR=$4 Q_HP_PRODUCT=$5 \
-        Q_HP_TRIGGER=$6 Q_HP_DELAY=$7 Q_HP_LIMIT=$Q_BOOT_TIMEOUT perl -e '
+# Sends QMP commands to a running boot, in the background: once the console
+# of RUNDIR shows a line matching the Perl regex TRIGGER, waits DELAY seconds,
+# connects to RUNDIR/qmp.sock and sends each COMMAND (JSON) in turn, waiting
+# for its reply; the last line of RUNDIR/LOG is "done" when the last one
+# returned, else why not. Gives up after Q_BOOT_TIMEOUT seconds. Called from
+# a scenario's scn_boot (before the boot starts).
+# q_qmp_on RUNDIR TRIGGER DELAY LOG COMMAND...
+q_qmp_on() {
+    _qr=$1 _qt=$2 _qd=$3 _ql=$4
+    shift 4
+    Q_QMP_RUN=$_qr Q_QMP_TRIGGER=$_qt Q_QMP_DELAY=$_qd Q_QMP_LIMIT=$Q_BOOT_TIMEOUT perl -e '
         use IO::Socket::UNIX;
         use Time::HiRes qw(time sleep);
-        my $run = $ENV{Q_HP_RUN};
+        my $run = $ENV{Q_QMP_RUN};
         my $t0 = time;
         sub say_ { printf STDERR "[%8.3f] %s\n", time - $t0, $_[0]; }
-        my $re = $ENV{Q_HP_TRIGGER};
+        my $re = $ENV{Q_QMP_TRIGGER};
         my $hit = 0;
-        while (time - $t0 < $ENV{Q_HP_LIMIT}) {
+        while (!$hit && time - $t0 < $ENV{Q_QMP_LIMIT}) {
             if (open(my $c, "<", "$run/console.log")) {
                 while (<$c>) { if (/$re/) { $hit = 1; last; } }
                 close $c;
             }
-            last if $hit;
-            sleep 0.2;
+            sleep 0.2 unless $hit;
         }
         $hit or do { say_("trigger /$re/ never came"); exit 1; };
-        say_("trigger seen; plugging in $ENV{Q_HP_DELAY} s");
-        sleep $ENV{Q_HP_DELAY};
+        say_("trigger seen; sending in $ENV{Q_QMP_DELAY} s");
+        sleep $ENV{Q_QMP_DELAY};
         my $s = IO::Socket::UNIX->new(Peer => "$run/qmp.sock") or do { say_("qmp: $!"); exit 1; };
         my $greet = <$s>;
         sub cmd { my $sock = $_[0]; print $sock $_[1], "\n"; say_("> $_[1]");
-            while (my $l = <$sock>) { chomp $l; say_("< $l");
+            while (my $l = <$sock>) { chomp $l; say_("< " . substr($l, 0, 300));
                 return $l if $l =~ /"return"|"error"/; } return ""; }
         cmd($s, q({"execute":"qmp_capabilities"}));
-        my $f = $ENV{Q_HP_FILE};
-        cmd($s, qq({"execute":"blockdev-add","arguments":{"driver":"raw","node-name":"hp0","read-only":true,"file":{"driver":"file","filename":"$f","read-only":true}}}));
-        my $r = cmd($s, qq({"execute":"device_add","arguments":{"driver":"scsi-hd","id":"hp0dev","bus":"scsi0.0","channel":0,"scsi-id":0,"lun":$ENV{Q_HP_LUN},"drive":"hp0","vendor":"$ENV{Q_HP_VENDOR}","product":"$ENV{Q_HP_PRODUCT}"}}));
-        say_($r =~ /"return"/ ? "plugged" : "device_add failed");
-        ' < /dev/null > /dev/null 2>> "$1/hotplug.log" &
+        my $r = "";
+        $r = cmd($s, $_) for @ARGV;
+        say_($r =~ /"return"/ ? "done" : "failed: $ARGV[-1]");
+        ' "$@" < /dev/null > /dev/null 2>> "$_qr/$_ql" &
+}
+
+# Hot-plugs a virtio-scsi disk into a running boot: once the console shows
+# TRIGGER, waits DELAY seconds, then blockdev-add (read-only) and device_add
+# scsi-hd at LUN on scsi0.0. Its log: RUNDIR/hotplug.log.
+# q_hotplug_scsi RUNDIR FILE LUN VENDOR PRODUCT TRIGGER DELAY
+q_hotplug_scsi() {
+    q_qmp_on "$1" "$6" "$7" hotplug.log \
+        "{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"raw\",\"node-name\":\"hp0\",\"read-only\":true,\"file\":{\"driver\":\"file\",\"filename\":\"$2\",\"read-only\":true}}}" \
+        "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"id\":\"hp0dev\",\"bus\":\"scsi0.0\",\"channel\":0,\"scsi-id\":0,\"lun\":$3,\"drive\":\"hp0\",\"vendor\":\"$4\",\"product\":\"$5\"}}"
 }
 
 # ---- helpers of the secrets scenario (issue 7) ----
@@ -582,57 +645,42 @@ s_overlay_all() {
 # to OUT (ELF, synchronous), in the background; its log: RUNDIR/dump.log.
 # q_dump_on RUNDIR TRIGGER OUT
 q_dump_on() {
-    Q_DP_RUN=$1 Q_DP_TRIGGER=$2 Q_DP_OUT=$3 Q_DP_LIMIT=$Q_BOOT_TIMEOUT perl -e '
-        use IO::Socket::UNIX;
-        use Time::HiRes qw(time sleep);
-        my $run = $ENV{Q_DP_RUN};
-        my $t0 = time;
-        sub say_ { printf STDERR "[%8.3f] %s\n", time - $t0, $_[0]; }
-        my $re = $ENV{Q_DP_TRIGGER};
-        my $hit = 0;
-        while (!$hit && time - $t0 < $ENV{Q_DP_LIMIT}) {
-            if (open(my $c, "<", "$run/console.log")) {
-                while (<$c>) { if (/$re/) { $hit = 1; last; } }
-                close $c;
-            }
-            sleep 0.2 unless $hit;
-        }
-        $hit or do { say_("trigger /$re/ never came"); exit 1; };
-        my $s = IO::Socket::UNIX->new(Peer => "$run/qmp.sock") or do { say_("qmp: $!"); exit 1; };
-        my $greet = <$s>;
-        sub cmd { my $sock = $_[0]; print $sock $_[1], "\n"; say_("> $_[1]");
-            while (my $l = <$sock>) { chomp $l; say_("< " . substr($l, 0, 300));
-                return $l if $l =~ /"return"|"error"/; } return ""; }
-        cmd($s, q({"execute":"qmp_capabilities"}));
-        my $r = cmd($s, qq({"execute":"dump-guest-memory","arguments":{"paging":false,"protocol":"file:$ENV{Q_DP_OUT}","detach":false}}));
-        say_($r =~ /"return"/ ? "dumped" : "dump-guest-memory failed");
-        ' < /dev/null > /dev/null 2>> "$1/dump.log" &
+    q_qmp_on "$1" "$2" 0 dump.log \
+        "{\"execute\":\"dump-guest-memory\",\"arguments\":{\"paging\":false,\"protocol\":\"file:$3\",\"detach\":false}}"
 }
 
 # How often the bytes of NEEDLE (a file) occur in FILE, and how often its
 # first and its last 24 bytes do (a copy split across two pages of physical
-# memory still shows as one of those): prints "FULL HEAD TAIL".
-# q_count FILE NEEDLE
+# memory still shows as one of those): prints "FULL HEAD TAIL", one line per
+# needle, in one pass over FILE.
+# q_count FILE NEEDLE...
 q_count() {
     perl -e '
-        open(my $n, "<", $ARGV[1]) or die "$ARGV[1]: $!"; local $/; my $k = <$n>; close $n;
-        length($k) >= 24 or die "needle shorter than 24 bytes";
-        my @pat = ($k, substr($k, 0, 24), substr($k, -24));
-        my @cnt = (0, 0, 0);
-        open(my $f, "<:raw", $ARGV[0]) or die "$ARGV[0]: $!";
+        my $file = shift @ARGV;
+        my (@pat, $keep);
+        $keep = 0;
+        for my $nf (@ARGV) {
+            open(my $n, "<:raw", $nf) or die "$nf: $!"; local $/; my $k = <$n>; close $n;
+            length($k) >= 24 or die "$nf: needle shorter than 24 bytes";
+            push @pat, [$k, substr($k, 0, 24), substr($k, -24)];
+            $keep = length($k) - 1 if length($k) - 1 > $keep;
+        }
+        my @cnt = map { [0, 0, 0] } @pat;
+        open(my $f, "<:raw", $file) or die "$file: $!";
         my ($buf, $carry) = ("", "");
-        my $keep = length($k) - 1;
         while (read($f, $buf, 64 << 20)) {
             my $s = $carry . $buf;
-            for my $i (0 .. 2) {
-                my $p = $pat[$i]; my $pos = 0;
-                # Count matches that end in the new part only (no double count).
-                while (($pos = index($s, $p, $pos)) >= 0) {
-                    $cnt[$i]++ if $pos + length($p) > length($carry);
-                    $pos++;
+            for my $j (0 .. $#pat) {
+                for my $i (0 .. 2) {
+                    my $p = $pat[$j][$i]; my $pos = 0;
+                    # Count matches that end in the new part only (no double count).
+                    while (($pos = index($s, $p, $pos)) >= 0) {
+                        $cnt[$j][$i]++ if $pos + length($p) > length($carry);
+                        $pos++;
+                    }
                 }
             }
             $carry = length($s) > $keep ? substr($s, -$keep) : $s;
         }
-        print "@cnt\n";' "$1" "$2"
+        print "@$_\n" for @cnt;' "$@"
 }

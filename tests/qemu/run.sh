@@ -352,7 +352,10 @@ mkdir -p "$Q_BUILD/runs"
 : > "$out"
 for u in $units; do
     # A scenario that stock dracut cannot boot says so (scn_modes=ours).
-    m=$(sed -n 's/^scn_modes=//p' "${u%@*}")
+    # (scn_modes_VARIANT=, where a variant differs from its file's default).
+    m=
+    case "$u" in *@*) m=$(sed -n "s/^scn_modes_${u##*@}=//p" "${u%@*}") ;; esac
+    [ -n "$m" ] || m=$(sed -n 's/^scn_modes=//p' "${u%@*}")
     case " ${m:-ours stock} " in
         *" $mode "*) ;;
         *)

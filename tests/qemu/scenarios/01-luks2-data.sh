@@ -39,14 +39,9 @@ scn_boot() {
     scn_disks="blk:root.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1 scsi:data1.img:2"
     scn_cmdline="root=UUID=$FS_ROOT"
     case "$1/$2" in
-        ours/shell)
-            # dracut's shell init asks (the fallback) only for rd.luks.uuid= devices.
-            scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_ROOT rd.luks.uuid=luks-$L_D0 rd.luks.uuid=luks-$L_D1"
-            ;;
-        stock/systemd)
-            for u in "$L_ROOT:" "$L_D0:_1_0" "$L_D1:_1_1"; do
-                scn_cmdline="$scn_cmdline rd.luks.uuid=${u%%:*} \"rd.luks.key=${u%%:*}=/LinuxPassPhraseFileName${u#*:}:LABEL=BEK VOLUME\""
-            done
+        ours/shell | stock/systemd)
+            s_luks_cmdline "$1" "$2" "$L_ROOT:LinuxPassPhraseFileName" \
+                "$L_D0:LinuxPassPhraseFileName_1_0" "$L_D1:LinuxPassPhraseFileName_1_1"
             ;;
         stock/shell)
             # Its probe-keydev job is unique per key device: one key file

@@ -52,20 +52,8 @@ scn_boot() {
     scn_disks="blk:pv.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1"
     scn_cmdline="root=/dev/mapper/adevg-root rd.lvm.lv=adevg/root"
     pv=osencrypt d0=data0
-    case "$1/$2" in
-        ours/shell) scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_PV rd.luks.uuid=luks-$L_D0" ;;
-        stock/systemd)
-            pv=luks-$L_PV d0=luks-$L_D0
-            scn_cmdline="$scn_cmdline rd.luks.uuid=$L_PV rd.luks.uuid=$L_D0"
-            scn_cmdline="$scn_cmdline \"rd.luks.key=$L_PV=/LinuxPassPhraseFileName:LABEL=BEK VOLUME\""
-            scn_cmdline="$scn_cmdline \"rd.luks.key=$L_D0=/LinuxPassPhraseFileName_1_0:LABEL=BEK VOLUME\""
-            ;;
-        stock/shell)
-            pv=luks-$L_PV d0=luks-$L_D0
-            scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_PV rd.luks.uuid=luks-$L_D0"
-            scn_cmdline="$scn_cmdline rd.luks.key=/LinuxPassPhraseFileName:LABEL=BEK_VOLUME"
-            ;;
-    esac
+    s_luks_cmdline "$1" "$2" "$L_PV:LinuxPassPhraseFileName" "$L_D0:LinuxPassPhraseFileName_1_0"
+    [ "$1" = stock ] && pv=luks-$L_PV d0=luks-$L_D0
     scn_expect="ADE-GUEST: mount: /dev/(mapper/adevg-root|dm-[0-9]+) on / type ext4
 ADE-GUEST: root: holds 'root-05'
 ADE-GUEST: dm: dm-[0-9]+ name=adevg-root uuid=LVM-

@@ -10,24 +10,11 @@ scn_modes=ours
 FS_ROOT=0a0e0007-0000-4000-8000-000000000001
 
 scn_build() {
-    s_rootfs root.img root-07 "$FS_ROOT"
-    s_datafs data0.img data0-07 0a0e0007-0000-4000-8000-0000000000d0
     s_key LinuxPassPhraseFileName
     s_key LinuxPassPhraseFileName_1_0
-    q_encrypt_inplace root.img keys/LinuxPassPhraseFileName
-    q_encrypt_inplace data0.img keys/LinuxPassPhraseFileName_1_0
+    s_pair 07 0a0e0007-0000-4000-8000-0000000000d0 \
+        keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
     q_mkbek bek.img 2048 keys/*
-    s_var L_ROOT "$(q_luks_uuid root.img)"
-    s_var L_D0 "$(q_luks_uuid data0.img)"
-    . ./vars
-    s_overlay etc/crypttab << EOF2
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      none    luks,nofail
-EOF2
-    s_overlay etc/ade-unlock.conf << 'EOF2'
-key.root = LinuxPassPhraseFileName
-key.data0 = LinuxPassPhraseFileName_1_0
-EOF2
 }
 
 scn_boot() {

@@ -14,25 +14,12 @@ FS_ROOT=0a0e0008-0000-4000-8000-000000000001
 ADE_TIMEOUT=${scn_variant#t}
 
 scn_build() {
-    s_rootfs root.img root-08 "$FS_ROOT"
-    s_datafs data0.img data0-08 0a0e0008-0000-4000-8000-0000000000d0
     # One passphrase for both (as ADE writes them): one answer fits every prompt.
     s_key LinuxPassPhraseFileName
     cp keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
-    q_encrypt_inplace root.img keys/LinuxPassPhraseFileName
-    q_encrypt_inplace data0.img keys/LinuxPassPhraseFileName_1_0
-    s_var L_ROOT "$(q_luks_uuid root.img)"
-    s_var L_D0 "$(q_luks_uuid data0.img)"
-    . ./vars
-    s_overlay etc/crypttab << EOF2
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      none    luks,nofail
-EOF2
+    s_pair 08 0a0e0008-0000-4000-8000-0000000000d0 \
+        keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
     s_exit_probe
-    s_overlay etc/ade-unlock.conf << 'EOF2'
-key.root = LinuxPassPhraseFileName
-key.data0 = LinuxPassPhraseFileName_1_0
-EOF2
 }
 
 scn_boot() {

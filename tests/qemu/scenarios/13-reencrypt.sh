@@ -30,17 +30,8 @@ scn_boot() {
     scn_disks="blk:root.img scsi:bek.img:0:Msft:Virtual_Disk"
     scn_cmdline="root=UUID=$FS_ROOT"
     root=root
-    case "$1/$2" in
-        ours/shell) scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_ROOT" ;;
-        stock/systemd)
-            root=luks-$L_ROOT
-            scn_cmdline="$scn_cmdline rd.luks.uuid=$L_ROOT \"rd.luks.key=$L_ROOT=/LinuxPassPhraseFileName:LABEL=BEK VOLUME\""
-            ;;
-        stock/shell)
-            root=luks-$L_ROOT
-            scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_ROOT rd.luks.key=/LinuxPassPhraseFileName:LABEL=BEK_VOLUME"
-            ;;
-    esac
+    s_luks_cmdline "$1" "$2" "$L_ROOT:LinuxPassPhraseFileName"
+    [ "$1" = stock ] && root=luks-$L_ROOT
     scn_expect="ADE-GUEST: mount: /dev/(mapper/$root|dm-[0-9]+) on / type ext4
 ADE-GUEST: root: holds 'root-13'
 ADE-GUEST: luks: vda reencryption pending"
