@@ -189,3 +189,27 @@ t_workroot() {
         cp -a "$T_PRISTINE" "$T_ROOT" || t_die "cannot copy $T_PRISTINE"
     fi
 }
+
+# Runs one case of a suite: tcase NAME FUNCTION. Its output goes to
+# $T_CASE_LOGS/NAME.log, and its last 40 lines to the terminal on failure;
+# exit code 77 is a skip (the log's last line says why). Counts in the
+# caller's passed, failed and skipped; failed names in failures.
+tcase() {
+    _name=$1
+    _t0=$(date +%s)
+    "$2" > "$T_CASE_LOGS/$_name.log" 2>&1
+    _rc=$?
+    _t=$(($(date +%s) - _t0))
+    if [ "$_rc" -eq 0 ]; then
+        passed=$((passed + 1))
+        echo "PASS: $_name ($_t s)"
+    elif [ "$_rc" -eq 77 ]; then
+        skipped=$((skipped + 1))
+        echo "SKIP: $_name: $(tail -n 1 "$T_CASE_LOGS/$_name.log")"
+    else
+        failed=$((failed + 1))
+        failures="$failures $_name"
+        sed 's/^/    /' "$T_CASE_LOGS/$_name.log" | tail -n 40
+        echo "FAIL: $_name ($_t s; log: $T_CASE_LOGS/$_name.log)"
+    fi
+}

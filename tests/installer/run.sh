@@ -31,6 +31,8 @@ fi
 BIN=${ADE_UNLOCK_BIN:-$T_TOP/unlock/ade-unlock}
 INSTALLER=$T_TOP/hook/ade-unlock-install
 T_LOGS=$T_BUILD/logs
+# shellcheck disable=SC2034  # read by tcase (lib.sh)
+T_CASE_LOGS=$T_LOGS
 passed=0
 failed=0
 skipped=0
@@ -114,28 +116,6 @@ fault() {
     fi
     echo "/boot unchanged: $(wc -l < "$T_BUILD/run/boot.after") files, same sha256"
     expect_msg "$T_BUILD/run/fault.log" "$_re"
-}
-
-# Runs one case: tcase NAME FUNCTION; its output goes to the log (and, on
-# failure, to the terminal).
-tcase() {
-    _name=$1
-    _t0=$(date +%s)
-    "$2" > "$T_LOGS/$_name.log" 2>&1
-    _rc=$?
-    _t=$(($(date +%s) - _t0))
-    if [ "$_rc" -eq 0 ]; then
-        passed=$((passed + 1))
-        echo "PASS: $_name ($_t s)"
-    elif [ "$_rc" -eq 77 ]; then
-        skipped=$((skipped + 1))
-        echo "SKIP: $_name: $(tail -n 1 "$T_LOGS/$_name.log")"
-    else
-        failed=$((failed + 1))
-        failures="$failures $_name"
-        sed 's/^/    /' "$T_LOGS/$_name.log" | tail -n 40
-        echo "FAIL: $_name ($_t s; log: $T_LOGS/$_name.log)"
-    fi
 }
 
 # ---- fixtures ------------------------------------------------------------------------
