@@ -72,29 +72,6 @@ export ADE_UNLOCK_BIN
 res=$B/runs/results.$$
 trap 'rm -f "$B/runs/ade-unlock.$$" "$res"' EXIT
 
-# q_boot runs QEMU with -smp 1; this wrapper, first in PATH, swaps in
-# ADE_BENCH_SMP (and changes nothing else: exec keeps the PID of -pidfile).
-real_qemu=$(command -v qemu-system-x86_64) || q_die "no qemu-system-x86_64"
-mkdir -p "$B/wrap"
-cat > "$B/wrap/qemu-system-x86_64.tmp" << EOF
-#!/bin/sh
-# bench/vm-latency.sh: QEMU with -smp \${ADE_BENCH_SMP:-1}
-n=\$#
-prev=
-while [ "\$n" -gt 0 ]; do
-    a=\$1
-    shift
-    if [ "\$prev" = -smp ]; then set -- "\$@" "\${ADE_BENCH_SMP:-1}"; else set -- "\$@" "\$a"; fi
-    prev=\$a
-    n=\$((n - 1))
-done
-exec $real_qemu "\$@"
-EOF
-chmod 0755 "$B/wrap/qemu-system-x86_64.tmp"
-mv "$B/wrap/qemu-system-x86_64.tmp" "$B/wrap/qemu-system-x86_64"
-ADE_BENCH_SMP=1
-export ADE_BENCH_SMP
-
 start=$(date +%s)
 
 # ---- inputs: kernel, builder, images, the bench root tree, two disk sets ----
@@ -387,9 +364,8 @@ boot() {
     q_overlay "$Q_INITRD" "$bt_overlay" "$bt_run/initrd.img"
     Q_STOP_RE='Please enter passphrase|Enter passphrase for|Password \(|Entering emergency mode|Could not boot'
     export Q_STOP_RE
-    ADE_BENCH_SMP=$bt_smp
     # shellcheck disable=SC2086  # one word per disk
-    PATH=$B/wrap:$PATH q_boot "$bt_run" "$bt_run/initrd.img" "$bt_cmd" $bt_disks
+    Q_SMP=$bt_smp q_boot "$bt_run" "$bt_run/initrd.img" "$bt_cmd" $bt_disks
     bt_rc=$?
     rm -f "$bt_run/initrd.img"
     bt_which=lat
