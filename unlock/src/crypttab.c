@@ -170,12 +170,13 @@ static const struct {
 	{ "no-write-workqueue", CT_NO_WRITE_WORKQUEUE },
 	{ "x-initrd.attach", CT_INITRD_ATTACH },
 	{ "_netdev", CT_NETDEV },
+	{ "noauto", CT_NOAUTO },
 };
 
 /* Legal systemd (and Debian) options that ade-unlock does not act on. */
 static const char *const ignored_options[] = {
 	"plain", "bitlk", "tcrypt", "tcrypt-hidden", "tcrypt-system",
-	"tcrypt-veracrypt", "veracrypt-pim", "tcrypt-keyfile", "noauto", "auto",
+	"tcrypt-veracrypt", "veracrypt-pim", "tcrypt-keyfile", "auto",
 	"verify", "swap", "tmp", "keyslot", "key-slot", "password-echo",
 	"cipher", "size", "hash", "offset", "skip", "sector-size",
 	"token-timeout", "headless", "try-empty-password", "keyfile-erase",

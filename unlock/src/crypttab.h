@@ -31,6 +31,8 @@ enum crypttab_flag {
 	CT_NETDEV			= 1 << 8, /* _netdev: skipped */
 	CT_LUKS				= 1 << 9,
 	CT_HEADER			= 1 << 10, /* header= given */
+	CT_NOAUTO			= 1 << 11, /* noauto: not opened unless
+						    * rd.luks.uuid= names it */
 };
 
 struct crypttab_entry {

@@ -274,6 +274,16 @@ plan_devices(struct run *run)
 			d->state = DEV_SKIPPED;
 			snprintf(d->reason, sizeof(d->reason),
 			    "_netdev: needs the network, not opened in the initramfs");
+		} else if ((e->flags & CT_NOAUTO) &&
+		    run->cmd.n_uuids + run->cmd.n_names == 0) {
+			/*
+			 * As systemd: noauto is not opened at boot. Named in
+			 * rd.luks.uuid=/rd.luks.name=, it is (the list decides
+			 * once the header's UUID is known).
+			 */
+			d->state = DEV_SKIPPED;
+			snprintf(d->reason, sizeof(d->reason),
+			    "noauto: not opened at boot");
 		} else if (!blockdev_spec_valid(d->spec)) {
 			d->state = DEV_FAILED;
 			snprintf(d->reason, sizeof(d->reason), "device '%.200s' is not "

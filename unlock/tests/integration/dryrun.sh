@@ -315,6 +315,21 @@ expect "rd.luks.uuid= and rd.luks.name= limit and add devices" 0 \
     "data1 .*verified.*keyslot 1" \
     "rootfs \\(UUID=$U_OS\\): verified.*key file 'LinuxPassPhraseFileName'" \
     -- --cmdline "$work/cmdline-uuid" --crypttab "$work/crypttab-uuid" --conf "$work/noconf"
+# noauto: not opened at boot (as systemd), unless rd.luks.uuid= names it.
+cat > "$work/crypttab-noauto" <<EOF
+data0 UUID=$U_D0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks,noauto
+data1 UUID=$U_D1 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks
+EOF
+printf 'rd.ade.timeout=3 rd.ade.label=%s\n' "$LABEL" > "$work/cmdline-plain"
+expect "noauto: skipped, the others opened" 0 \
+    "data0 .*skipped \\(noauto: not opened at boot\\)" \
+    "data1 .*verified.*keyslot 1" \
+    -- --cmdline "$work/cmdline-plain" --crypttab "$work/crypttab-noauto" --conf "$work/noconf"
+printf 'rd.ade.timeout=3 rd.ade.label=%s rd.luks.uuid=%s\n' "$LABEL" "$U_D0" > "$work/cmdline-noauto"
+expect "noauto named by rd.luks.uuid=: opened" 0 \
+    "data0 .*verified" \
+    "data1 .*skipped \\(UUID $U_D1 not in rd.luks.uuid=\\)" \
+    -- --cmdline "$work/cmdline-noauto" --crypttab "$work/crypttab-noauto" --conf "$work/noconf"
 printf 'rd.ade.timeout=3 rd.ade.label=%s rd.luks=0\n' "$LABEL" > "$work/cmdline-noluks"
 expect "rd.luks=0 skips every device" 0 \
     "data0 .*skipped \\(rd.luks=0\\)" \

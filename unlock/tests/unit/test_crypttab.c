@@ -308,7 +308,7 @@ test_every_option(void **state)
 	(void)state;
 	assert_int_equal(parse("all /dev/sda /k luks,discard,readonly,nofail,"
 	    "same-cpu-crypt,submit-from-crypt-cpus,no-read-workqueue,"
-	    "no-write-workqueue,x-initrd.attach,_netdev,header=/h,"
+	    "no-write-workqueue,x-initrd.attach,_netdev,noauto,header=/h,"
 	    "timeout=1min,keyfile-timeout=30s,keyfile-size=8192,"
 	    "keyfile-offset=9223372036854775807,tries=1000\n"
 	    "alias /dev/sdb /k allow-discards,read-only,tries=0,keyfile-size=0,"
@@ -318,7 +318,7 @@ test_every_option(void **state)
 	assert_int_equal(e->flags, CT_LUKS | CT_DISCARD | CT_READONLY |
 	    CT_NOFAIL | CT_SAME_CPU_CRYPT | CT_SUBMIT_FROM_CRYPT_CPUS |
 	    CT_NO_READ_WORKQUEUE | CT_NO_WRITE_WORKQUEUE | CT_INITRD_ATTACH |
-	    CT_NETDEV | CT_HEADER);
+	    CT_NETDEV | CT_NOAUTO | CT_HEADER);
 	assert_string_equal(e->header, "/h");
 	assert_int_equal(e->timeout_s, 60);
 	assert_int_equal(e->keyfile_timeout_s, 30);
@@ -390,9 +390,9 @@ test_unknown_options(void **state)
 	    "cipher=aes-xts-plain64,size=512,hash=sha256,sector-size=4096,"
 	    "password-echo=no,verify,bitlk,tcrypt,auto\n"), 0);
 	assert_int_equal(t.n, 2);
-	/* Only the known one took effect. */
-	assert_int_equal(t.e[1].flags, CT_LUKS);
-	assert_int_equal(warn.count, 22);
+	/* Only the known ones took effect. */
+	assert_int_equal(t.e[1].flags, CT_LUKS | CT_NOAUTO);
+	assert_int_equal(warn.count, 21);
 	assert_true(warned("/etc/crypttab:2: a: unknown option 'foo', ignored"));
 	assert_true(warned("/etc/crypttab:2: a: option 'plain' is not used"));
 	assert_true(warned("option 'x-systemd.device-timeout=10' is not used"));
