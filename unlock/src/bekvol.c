@@ -12,10 +12,17 @@
 #include "log.h"
 #include "util.h"
 
-/* Devices already probed, by devno and size (a resized device is re-probed). */
+/*
+ * Devices already probed, by devno and size (a resized device is re-probed),
+ * and what the last probe found: a re-probed device replaces its own count,
+ * never adds a second volume.
+ */
+enum { SEEN_NONE, SEEN_FAT, SEEN_OTHER_FS };
+
 struct seen {
 	dev_t		devno;
 	uint64_t	size;
+	int		match;
 };
 
 /* How long to look for a second labelled volume after the first. */
@@ -51,7 +58,7 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 {
 	static struct blockdev devs[BLOCKDEV_MAX];
 	static struct seen seen[BLOCKDEV_MAX];
-	struct blockdev found, other_fs;
+	struct blockdev found, other_fs, *fat[2] = { &found, ret_other };
 	size_t n_seen = 0;
 	uint64_t start = now_ms(), deadline = start + timeout_ms, found_at = 0;
 	unsigned n_found = 0, n_other_fs = 0, pause_ms = 50;
@@ -76,11 +83,21 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 				if (n_seen == BLOCKDEV_MAX)
 					continue;
 				n_seen++;
+				seen[k].match = SEEN_NONE;
 				info->devices++;
 				note_seen(info, d->name);
 			}
 			seen[k].devno = d->devno;
 			seen[k].size = d->size;
+			/* Re-probed (resized): its earlier match no longer counts. */
+			if (seen[k].match == SEEN_OTHER_FS)
+				n_other_fs--;
+			if (seen[k].match == SEEN_FAT) {
+				if (n_found > 1 && fat[0]->devno == d->devno)
+					*fat[0] = *fat[1];
+				n_found--;
+			}
+			seen[k].match = SEEN_NONE;
 			r = blockdev_probe(d);
 			if (r < 0) {
 				log_debug(label, "%s: cannot probe: %s", d->name,
@@ -94,14 +111,15 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 			if (!is_match(d, label, uuid))
 				continue;
 			if (strcmp(d->type, "vfat") != 0) {
+				seen[k].match = SEEN_OTHER_FS;
 				if (n_other_fs++ == 0)
 					other_fs = *d;
 				continue;
 			}
-			if (n_found++ == 0)
-				found = *d;
-			else if (n_found == 2)
-				*ret_other = *d;
+			seen[k].match = SEEN_FAT;
+			if (n_found < 2)
+				*fat[n_found] = *d;
+			n_found++;
 		}
 		/*
 		 * Disks of one controller appear milliseconds apart: a second
@@ -111,6 +129,8 @@ bekvol_find(const char *label, const char *uuid, unsigned timeout_ms,
 		 */
 		if (n_found > 1)
 			break;
+		if (n_found == 0)
+			found_at = 0;	/* the one found is gone (re-probed) */
 		if (n_found == 1) {
 			if (found_at == 0)
 				found_at = now_ms();

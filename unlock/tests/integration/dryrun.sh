@@ -30,9 +30,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP PIPE
 export MTOOLS_SKIP_CHECK=1
-# A label no real machine here has, so that the host's own disks never match.
-LABEL="ADETEST$$"
-[ ${#LABEL} -le 11 ] || LABEL=$(printf '%.11s' "$LABEL")
+# A label no real machine here has, so that the host's own disks never match,
+# and random (8 hex digits), so that two runs side by side never see each
+# other's volumes (a PID cut to FAT's 11 characters once collided).
+LABEL="ADE$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n' | tr a-f A-F)"
 
 # key NAME SEED: an ADE-shaped key: base64 of 127 bytes, 172 chars, no newline.
 key() {
@@ -288,6 +289,41 @@ attach "$work/bek.img" > "$work/bek-second.loop"
 expect "two BEK volumes: exit 2 naming both" 2 \
     "$LABEL: found on both loop[0-9]+ and loop[0-9]+" \
     -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf"
+
+# A labelled volume resized while ade-unlock still looks for a second one
+# (250 ms after the first match): probed again, it is still one volume. The
+# resize happens as soon as the debug output shows the first probe.
+losetup -d "$(cat "$work/bek-second.loop")"
+losetup -d "$(cat "$work/bek.loop")"
+cp "$work/bek.img" "$work/bek-grow.img"
+attach "$work/bek-grow.img" > "$work/bek.loop"
+GROW=$(cat "$work/bek.loop")
+rm -f "$work/grown"
+"$bin" --no-kmsg --dry-run --debug --cmdline "$work/cmdline" --crypttab "$work/crypttab3" \
+    --conf "$work/noconf" 2>&1 | while IFS= read -r l; do
+    printf '%s\n' "$l"
+    case "$l" in
+        *"${GROW#/dev/}: type 'vfat' label '$LABEL'"*)
+            if [ ! -e "$work/grown" ]; then
+                : > "$work/grown"
+                truncate -s +1M "$work/bek-grow.img"
+                losetup -c "$GROW"
+            fi
+            ;;
+    esac
+done > "$work/out-grow"
+probes=$(grep -c "${GROW#/dev/}: type 'vfat' label '$LABEL'" "$work/out-grow")
+if [ "$probes" -lt 2 ]; then
+    echo "FAIL: BEK volume resized while confirming: the resize was not seen (probed $probes times)"
+elif grep -q "found on both" "$work/out-grow" ||
+    ! grep -q "summary: all devices handled in .*; exit 0" "$work/out-grow"; then
+    sed 's/^/    /' "$work/out-grow"
+    echo "FAIL: BEK volume resized while confirming: counted twice"
+else
+    echo "PASS: BEK volume resized while confirming: probed $probes times, one volume"
+fi
+# Back as before: bek.img on a loop device, the later cases' BEK volume.
+attach "$work/bek.img" > "$work/bek-second.loop"
 
 # rd.ade=0: nothing done, exit 0.
 printf 'quiet rd.ade=0\n' > "$work/cmdline-off"
