@@ -10,10 +10,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "header.h"
+#include "util.h"
 
 /* How often a busy header device is looked for again, 100 ms apart (5 s). */
 #define HEADER_BUSY_TRIES	50
@@ -155,8 +155,7 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 		}
 		if (tries >= HEADER_BUSY_TRIES)
 			goto out;
-		(void)nanosleep(&(struct timespec){ .tv_nsec = 100000000 },
-		    NULL);
+		sleep_ms(100);
 	}
 	in = open_under(root, path);
 	if (in < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)

@@ -38,12 +38,18 @@ log_debug_enabled(void)
 	return debug_on;
 }
 
+static int
+kmsg_open(void)
+{
+	return open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+}
+
 int
 log_open_kmsg(void)
 {
 	if (kmsg_fd >= 0)
 		return 0;
-	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	kmsg_fd = kmsg_open();
 	return kmsg_fd < 0 ? -errno : 0;
 }
 
@@ -107,8 +113,7 @@ log_msg(int prio, const char *subject, const char *fmt, ...)
 		write_all(STDERR_FILENO, con, len - (size_t)(con - line));
 		if (kmsg_fd >= 0 && kmsg_lines > 0 &&
 		    kmsg_lines % KMSG_BURST == 0) {
-			int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC |
-			    O_NOCTTY);
+			int fd = kmsg_open();
 
 			if (fd >= 0) {	/* else the old one, limited */
 				close(kmsg_fd);

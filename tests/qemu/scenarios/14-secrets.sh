@@ -29,7 +29,7 @@ FS_ROOT=0a0e000e-0000-4000-8000-000000000001
 
 scn_build() {
     # One passphrase in every file, as ADE writes them (stock's shell init
-    # can then use it too). The secrets counted after the boot: secret/NAME
+    # can then use it too). The secrets counted after the boot are in other/
     # (the harness's console check forbids them too).
     mkdir -p other keys
     q_passphrase > other/passphrase
