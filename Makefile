@@ -117,8 +117,10 @@ fuzz: $(FUZZERS)
 
 # ---- QEMU: real kernels, real dracut images, real disks (TCG) ---------------
 # The demo: scenario 1 booted with the console live, then a summary.
+# KIND=shell boots dracut's shell init instead of systemd.
+KIND ?= systemd
 demo: unlock/ade-unlock
-	sh tests/qemu/demo.sh
+	sh tests/qemu/demo.sh --kind $(KIND)
 
 qemu-test: unlock/ade-unlock
 	sh tests/qemu/run.sh
