@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Every command the documentation shows exists and answers: the lines of each
+# ```sh block of the tracked Markdown files, and the `make ...`,
+# `ade-unlock --OPTION` and `ade-unlock-install --OPTION` spans of README.md.
+#   make ARGS          `make -n ARGS` resolves (the target exists, its
+#                      prerequisites have rules), every script its recipe runs
+#                      exists, and one that takes --help answers it
+#   ade-unlock[-install] OPTS, [sh] SCRIPT OPTS
+#                      --help answers (exit 0) and names every --OPTION shown
+# Anything else is a command this check does not know: a failure, so that a
+# new kind of command in the README gets a check of its own here.
+# (`make demo` is run for real by scripts/run-tests.sh, `make test` is this run.)
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+bad=0
+n=0
+fail() {
+    echo "FAIL: $*"
+    bad=$((bad + 1))
+}
+
+# "FILE<TAB>COMMAND" for each command line the documentation shows.
+commands() {
+    for md in $(git ls-files '*.md'); do
+        awk -v f="$md" '
+            /^```/ { insh = !insh && ($0 == "```sh"); next }
+            insh {
+                sub(/[ \t]+#.*$/, ""); sub(/^[ \t]+/, "")
+                if ($0 != "" && $0 !~ /^#/) print f "\t" $0
+            }' "$md"
+    done
+    # shellcheck disable=SC2016  # backquotes of Markdown, not of the shell
+    grep -o '`[^`]*`' README.md | tr -d '`' |
+        grep -E '^(make( [^ ].*)?|ade-unlock(-install)? --[a-z].*)$' |
+        sed 's/^/README.md\t/'
+}
+
+# The options (--word) of a command line.
+options() { printf '%s\n' "$1" | sed 's/[ =]/\n/g' | grep -E '^--[a-z]' | sort -u; }
+
+# help NAME COMMAND...: runs COMMAND --help; it must exit 0 and print text
+# naming every option of the documented line ($line).
+help_answers() {
+    _what=$1
+    shift
+    _h=$("$@" --help 2>&1) || {
+        fail "$src: '$line': '$* --help' exited $?"
+        return
+    }
+    [ -n "$_h" ] || fail "$src: '$line': '$* --help' printed nothing"
+    for _o in $(options "$line"); do
+        [ "$_o" = --help ] && continue
+        printf '%s\n' "$_h" | grep -q -- "$_o" ||
+            fail "$src: '$line': $_what --help does not name $_o"
+    done
+}
+
+tab=$(printf '\t')
+commands | sort -u > /tmp/readme-commands.$$
+trap 'rm -f /tmp/readme-commands.$$' EXIT
+while IFS=$tab read -r src line; do
+    n=$((n + 1))
+    # shellcheck disable=SC2086  # the documented words
+    set -- $line
+    case "$1" in
+        make)
+            shift
+            _out=$(make -n "$@" 2>&1)
+            _rc=$?
+            if [ "$_rc" -ne 0 ] || printf '%s\n' "$_out" | grep -q 'No rule to make target'; then
+                fail "$src: '$line': make -n exited $_rc: $(printf '%s\n' "$_out" | tail -n 1)"
+                continue
+            fi
+            # The scripts the recipe runs (sh FILE ...): present, and those
+            # with a usage answer --help.
+            for _s in $(printf '%s\n' "$_out" | sed -n 's/^\(.*[;&|] *\)\{0,1\}sh \([^ ;]*\.sh\).*/\2/p' | sort -u); do
+                if [ ! -f "$_s" ]; then
+                    fail "$src: '$line': its recipe runs $_s, which does not exist"
+                elif grep -q -- '--help)' "$_s"; then
+                    _h=$(sh "$_s" --help 2>&1) || fail "$src: '$line': 'sh $_s --help' exited $?"
+                fi
+            done
+            ;;
+        ade-unlock)
+            [ -x unlock/ade-unlock ] || { fail "$src: '$line': no unlock/ade-unlock (make first)"; continue; }
+            help_answers ade-unlock unlock/ade-unlock
+            ;;
+        ade-unlock-install) help_answers ade-unlock-install sh hook/ade-unlock-install ;;
+        sh)
+            [ -f "${2:-}" ] || { fail "$src: '$line': no such script '${2:-}'"; continue; }
+            help_answers "$2" sh "$2"
+            ;;
+        *) fail "$src: '$line': a command this check does not know (add a case for it)" ;;
+    esac
+done < /tmp/readme-commands.$$
+[ "$n" -gt 0 ] || fail "no commands found in the documentation"
+if [ "$bad" -gt 0 ]; then
+    echo "$bad of $n documented commands do not answer"
+    exit 1
+fi
+echo "$n documented commands answer"
