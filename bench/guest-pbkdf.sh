@@ -15,7 +15,7 @@ Q_TOP=$top
 # shellcheck disable=SC1091  # the harness library is checked on its own
 . tests/qemu/lib.sh
 q_need_root "$@"
-q_host_deps
+host_deps
 q_kernel
 q_builder
 

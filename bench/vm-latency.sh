@@ -54,7 +54,7 @@ KEY=LinuxPassPhraseFileName
 B=$Q_BUILD/bench
 
 q_need_root "$@"
-q_host_deps
+host_deps
 
 maxd=0
 for n in $LAT_DISKS $SCALE_DISKS; do
@@ -99,7 +99,7 @@ for s in $kinds; do
 done
 
 # The guest root: the harness's busybox tree with the bench's own init.
-bench_root=$B/roottree-$(q_hash "$Q_ROOTTREE" "$(sha256sum < bench/guest-init)")
+bench_root=$B/roottree-$(host_hash "$Q_ROOTTREE" "$(sha256sum < bench/guest-init)")
 if [ ! -e "$bench_root/.ready" ]; then
     rm -rf "$B"/roottree-*
     cp -a "$Q_ROOTTREE" "$bench_root"
@@ -113,7 +113,7 @@ FS_ROOT=0a0eb000-0000-4000-8000-0000000000ff
 # stock dracut's shell kind can use too), and the BEK volume.
 # build_set NAME PBKDF_OPTIONS; sets SET_DIR.
 build_set() {
-    SET_DIR=$B/disks-$1-$(q_hash "$(cat bench/vm-latency.sh "$Q_DIR/lib.sh" | sha256sum)" \
+    SET_DIR=$B/disks-$1-$(host_hash "$(cat bench/vm-latency.sh "$Q_DIR/lib.sh" | sha256sum)" \
         "$Q_ROOTTREE" "$2" "$maxd" "$(cryptsetup --version)")
     [ -e "$SET_DIR/.ready" ] && return 0
     q_log "bench: disks '$1' (root + $maxd data disks; $2)"

@@ -7,6 +7,10 @@
 
 : "${T_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${T_BUILD:=$T_TOP/build/installer}"
+# shellcheck disable=SC2034  # read by tests/host.sh
+HOST_TOP=$T_TOP
+# shellcheck disable=SC1091  # tests/host.sh is checked on its own
+. "$T_TOP/tests/host.sh"
 T_SUITE=bookworm
 # Bump when the recipe of the cached root changes (part of its cache key).
 T_RECIPE=1
@@ -21,31 +25,6 @@ t_die() {
     exit 1
 }
 
-# Installs the host packages that are missing: the project's one list
-# (scripts/deps.sh; idempotent).
-t_host_deps() {
-    _out=$(sh "$T_TOP/scripts/deps.sh" 2>&1) || {
-        printf '%s\n' "$_out" >&2
-        t_die "scripts/deps.sh failed"
-    }
-}
-
-t_pkg_version() {
-    apt-cache policy "$1" 2> /dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1
-}
-
-t_hash() { printf '%s\n' "$*" | sha256sum | cut -c 1-12; }
-
-# The Debian archive URI of this machine's apt sources (never a guessed host).
-t_mirror() {
-    _m=$(cat /etc/apt/sources.list.d/*.sources 2> /dev/null |
-        sed -n 's/^URIs: *\([^ ]*debian\)\/* *$/\1/p' | grep -v security | head -n 1)
-    [ -n "$_m" ] || _m=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*debian\)\/* .*/\2/p' \
-        /etc/apt/sources.list 2> /dev/null | grep -v security | head -n 1)
-    [ -n "$_m" ] || t_die "no Debian archive URI in the apt sources"
-    printf '%s\n' "$_m"
-}
-
 # The two kernels: T_K2PKG is what `apt-get install linux-image-cloud-amd64`
 # brings (the QEMU harness boots that kernel too); T_K1PKG is an older cloud
 # kernel of the archive (the one the main suite's metapackage depends on, or
@@ -53,7 +32,7 @@ t_mirror() {
 # (its version string), T_K2PKG, T_K2VER, T_K2DEB (package version).
 t_kernels() {
     _show=$(apt-cache show linux-image-cloud-amd64 2> /dev/null)
-    T_K2DEB=$(t_pkg_version linux-image-cloud-amd64)
+    T_K2DEB=$(host_pkg_version linux-image-cloud-amd64)
     [ -n "$T_K2DEB" ] || t_die "apt-cache knows no linux-image-cloud-amd64 (apt-get update?)"
     # "version package" of each linux-image-cloud-amd64 the archive has.
     _deps=$(printf '%s\n' "$_show" | awk '
@@ -129,7 +108,7 @@ t_pristine() {
     # shellcheck disable=SC2086  # one word per package
     _vers=$(apt-cache policy $T_ROOT_PACKAGES "$T_K1PKG" 2> /dev/null |
         awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { printf "%s%s ", p, $2 }')
-    _key=$(t_hash "$T_RECIPE $T_SUITE $(t_mirror) $_vers" "$T_K2PKG=$T_K2DEB")
+    _key=$(host_hash "$T_RECIPE $T_SUITE $(host_mirror) $_vers" "$T_K2PKG=$T_K2DEB")
     T_PRISTINE=$T_BUILD/root-$_key
     [ -e "$T_PRISTINE/.ready" ] && return 0
     # Older cached roots (other keys) are of no use any more.
@@ -143,7 +122,7 @@ t_pristine() {
     _inc=$(printf '%s\n' "$T_ROOT_PACKAGES" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')
     t_log "root: debootstrap $T_SUITE minbase with $_inc (once, about 3 minutes)"
     debootstrap --variant=minbase --include="$_inc" "$T_SUITE" "$T_PRISTINE" \
-        "$(t_mirror)" > "$_log" 2>&1 || t_die "debootstrap failed: see $_log"
+        "$(host_mirror)" > "$_log" 2>&1 || t_die "debootstrap failed: see $_log"
     # The machine's own Debian sources (binary packages only): the second
     # kernel may come from the security suite.
     rm -f "$T_PRISTINE/etc/apt/sources.list"

@@ -27,6 +27,7 @@ fi
 
 # shellcheck disable=SC1091  # lib.sh is checked on its own
 . "$here/lib.sh"
+: "${T_BUILD:?}"
 
 BIN=${ADE_UNLOCK_BIN:-$T_TOP/unlock/ade-unlock}
 INSTALLER=$T_TOP/hook/ade-unlock-install
@@ -131,11 +132,11 @@ scenario1() {
     [ -f "$S_FILE" ] || t_die "no $S_FILE (the QEMU harness's scenario 1)"
     # Keyed by what makes the disks (the harness's root tree, from
     # guest-init and busybox, is only looked up when they are built).
-    S_DIR=$T_BUILD/scen1-$(q_hash "$(cat "$S_FILE" "$Q_DIR/lib.sh" "$Q_DIR/guest-init" | sha256sum)" \
+    S_DIR=$T_BUILD/scen1-$(host_hash "$(cat "$S_FILE" "$Q_DIR/lib.sh" "$Q_DIR/guest-init" | sha256sum)" \
         "$(cryptsetup --version)")
     if [ ! -e "$S_DIR/.ready" ]; then
         t_log "disks of scenario 1 (once)"
-        q_host_deps
+        host_deps
         q_roottree > "$T_LOGS/qemu-inputs.log" 2>&1 ||
             t_die "QEMU harness inputs: see $T_LOGS/qemu-inputs.log"
         rm -rf "$T_BUILD"/scen1-*
@@ -756,7 +757,7 @@ c_rejected_config() {
 }
 
 # ---- main ------------------------------------------------------------------------------
-t_host_deps
+host_deps
 # Loop devices a killed earlier run left attached (backed by files of ours).
 losetup -l -n -O NAME,BACK-FILE 2> /dev/null | awk -v b="$T_BUILD/" 'index($2, b) == 1 { print $1 }' |
     while read -r _l; do losetup -d "$_l" 2> /dev/null && t_log "detached $_l (left by an earlier run)"; done

@@ -507,7 +507,7 @@ if [ -n "$missing" ]; then
 fi
 mkdir -p "$PK_LOGS" "$PK_BUILD/out"
 start=$(date +%s)
-t_host_deps
+host_deps
 # The installer tests' cached root (build/installer), under our own overlay.
 t_pristine
 # shellcheck disable=SC2034  # read by lib.sh's t_workroot

@@ -7,6 +7,10 @@
 : "${Q_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${Q_BUILD:=$Q_TOP/build/qemu}"
 Q_DIR=$Q_TOP/tests/qemu
+# shellcheck disable=SC2034  # read by tests/host.sh
+HOST_TOP=$Q_TOP
+# shellcheck disable=SC1091  # tests/host.sh is checked on its own
+. "$Q_TOP/tests/host.sh"
 # Seconds one boot may take before it is killed (TCG, two boots side by side).
 : "${Q_BOOT_TIMEOUT:=180}"
 # The Debian release the builder chroot and the kernel come from.
@@ -28,40 +32,13 @@ q_need_root() {
     exec sudo -E sh "$0" "$@"
 }
 
-# Installs the host packages that are missing: the project's one list
-# (scripts/deps.sh; idempotent, nothing to do when all are there).
-q_host_deps() {
-    _out=$(sh "$Q_TOP/scripts/deps.sh" 2>&1) || {
-        printf '%s\n' "$_out" >&2
-        q_die "scripts/deps.sh failed"
-    }
-}
-
-# The candidate version of a Debian package (the cache keys are built from these).
-q_pkg_version() {
-    apt-cache policy "$1" 2> /dev/null | sed -n 's/^ *Candidate: *//p' | head -n 1
-}
-
-# A short hash of its arguments (cache keys).
-q_hash() { printf '%s\n' "$*" | sha256sum | cut -c 1-12; }
-
-# The Debian archive URI of this machine's apt sources (never a guessed host).
-q_mirror() {
-    _m=$(cat /etc/apt/sources.list.d/*.sources 2> /dev/null |
-        sed -n 's/^URIs: *\([^ ]*debian\)\/* *$/\1/p' | grep -v security | head -n 1)
-    [ -n "$_m" ] || _m=$(sed -n 's/^deb \(\[[^]]*\] \)\{0,1\}\([^ ]*debian\)\/* .*/\2/p' \
-        /etc/apt/sources.list 2> /dev/null | grep -v security | head -n 1)
-    [ -n "$_m" ] || q_die "no Debian archive URI in the apt sources"
-    printf '%s\n' "$_m"
-}
-
 # The kernel: linux-image-cloud-amd64 and the image package it depends on,
 # downloaded and extracted (never installed on the host), modules indexed.
 # Sets (and exports, for the boots run in parallel) Q_KVER, Q_KERNEL_DIR
 # (extracted tree) and Q_VMLINUZ.
 q_kernel() {
     [ -n "${Q_VMLINUZ:-}" ] && [ -f "$Q_VMLINUZ" ] && return 0
-    _ver=$(q_pkg_version linux-image-cloud-amd64)
+    _ver=$(host_pkg_version linux-image-cloud-amd64)
     [ -n "$_ver" ] || q_die "apt-cache knows no linux-image-cloud-amd64 (apt-get update?)"
     Q_KERNEL_DIR=$Q_BUILD/kernel-$_ver
     if [ ! -e "$Q_KERNEL_DIR/.ready" ]; then
@@ -106,7 +83,7 @@ q_builder() {
     # shellcheck disable=SC2086  # one word per package
     _vers=$(apt-cache policy $Q_BUILDER_PACKAGES 2> /dev/null |
         sed -n 's/^\([^ ].*\):$/\1/p; s/^ *Candidate: *//p' | tr '\n' ' ')
-    Q_BUILDER=$Q_BUILD/builder-$(q_hash "$Q_SUITE$_vers")
+    Q_BUILDER=$Q_BUILD/builder-$(host_hash "$Q_SUITE$_vers")
     if [ ! -e "$Q_BUILDER/.ready" ]; then
         # Builders of other package versions are stale (and large).
         rm -rf "$Q_BUILD"/builder-*
@@ -115,7 +92,7 @@ q_builder() {
         for _p in $Q_BUILDER_PACKAGES; do _inc=${_inc:+$_inc,}$_p; done
         q_log "builder: debootstrap $Q_SUITE with $_inc (once, about a minute)"
         debootstrap --variant=minbase --include="$_inc" "$Q_SUITE" "$Q_BUILDER" \
-            "$(q_mirror)" > "$Q_BUILD/debootstrap.log" 2>&1 ||
+            "$(host_mirror)" > "$Q_BUILD/debootstrap.log" 2>&1 ||
             q_die "debootstrap failed: see $Q_BUILD/debootstrap.log"
         touch "$Q_BUILDER/.ready"
     fi
@@ -139,7 +116,7 @@ q_roottree() {
     q_builder
     _bb=$Q_BUILDER/bin/busybox
     [ -x "$_bb" ] || q_die "no static busybox in the builder (busybox-static)"
-    Q_ROOTTREE=$Q_BUILD/roottree-$(q_hash "$(sha256sum < "$_bb")" \
+    Q_ROOTTREE=$Q_BUILD/roottree-$(host_hash "$(sha256sum < "$_bb")" \
         "$(sha256sum < "$Q_DIR/guest-init")")
     if [ -e "$Q_ROOTTREE/.ready" ]; then
         export Q_ROOTTREE
@@ -284,7 +261,7 @@ q_initrd() {
         shell) _omit="systemd" ;;
         *) q_die "kind must be systemd or shell" ;;
     esac
-    _name=$_mode-$_kind-$(q_hash "$_key")
+    _name=$_mode-$_kind-$(host_hash "$_key")
     Q_INITRD=$Q_BUILD/initrd/$_name.img
     [ -f "$Q_INITRD" ] && return 0
     # Older images of this mode and kind are stale.
@@ -503,30 +480,45 @@ s_key() {
 # Records a shell variable for the boot step: s_var NAME VALUE
 s_var() { printf "%s='%s'\n" "$1" "$2" >> vars; }
 
+# One device of the initramfs's crypttab (overlay/etc/crypttab), and its key
+# file on the BEK volume in ade-unlock.conf when CONF_KEY is given:
+# s_entry NAME DEVICE OPTIONS [CONF_KEY [KEY_FIELD]]  (KEY_FIELD: default none,
+# ade-unlock's own entries)
+s_entry() {
+    mkdir -p overlay/etc
+    printf '%-7s %s    %s    %s\n' "$1" "$2" "${5:-none}" "$3" >> overlay/etc/crypttab
+    [ -z "${4:-}" ] || printf 'key.%s = %s\n' "$1" "$4" >> overlay/etc/ade-unlock.conf
+}
+
+# An encrypted data disk NAME.img holding a filesystem with /ADE-DISK
+# "NAME-TAG", encrypted in place with KEYFILE; records its LUKS UUID as VAR
+# (and sources ./vars) and adds its s_entry (UUID=, OPTIONS, CONF_KEY).
+# s_data NAME TAG FS_UUID KEYFILE VAR OPTIONS CONF_KEY [luks1|luks2]
+s_data() {
+    s_datafs "$1.img" "$1-$2" "$3"
+    q_encrypt_inplace "$1.img" "$4" "${8:-luks2}"
+    s_var "$5" "$(q_luks_uuid "$1.img")"
+    # shellcheck disable=SC1091  # written by s_var
+    . ./vars
+    s_entry "$1" "UUID=$(q_luks_uuid "$1.img")" "$6" "$7"
+}
+
 # The pair most scenarios boot: an ext4 root ("root-TAG", filesystem UUID
 # $FS_ROOT) and one data disk data0 ("data0-TAG", DATA_UUID), each encrypted
 # in place with its key file; records L_ROOT and L_D0 (and sources ./vars)
 # and writes the overlay's crypttab (root; data0 nofail) and ade-unlock.conf
-# (root: LinuxPassPhraseFileName, data0: _1_0). A scenario appends its
-# other entries to overlay/etc/crypttab and overlay/etc/ade-unlock.conf.
+# (root: LinuxPassPhraseFileName, data0: _1_0). A scenario adds its other
+# devices with s_data or s_entry.
 # s_pair TAG DATA_UUID ROOT_KEYFILE DATA0_KEYFILE [luks1|luks2]
 s_pair() {
+    rm -f overlay/etc/crypttab overlay/etc/ade-unlock.conf
     s_rootfs root.img "root-$1" "$FS_ROOT"
-    s_datafs data0.img "data0-$1" "$2"
     q_encrypt_inplace root.img "$3" "${5:-luks2}"
-    q_encrypt_inplace data0.img "$4" "${5:-luks2}"
     s_var L_ROOT "$(q_luks_uuid root.img)"
-    s_var L_D0 "$(q_luks_uuid data0.img)"
     # shellcheck disable=SC1091  # written by s_var
     . ./vars
-    s_overlay etc/crypttab << EOF2
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      none    luks,nofail
-EOF2
-    s_overlay etc/ade-unlock.conf << 'EOF2'
-key.root = LinuxPassPhraseFileName
-key.data0 = LinuxPassPhraseFileName_1_0
-EOF2
+    s_entry root "UUID=$L_ROOT" luks LinuxPassPhraseFileName
+    s_data data0 "$1" "$2" "$4" L_D0 luks,nofail LinuxPassPhraseFileName_1_0 "${5:-luks2}"
 }
 
 # Adds the LUKS devices' part of the kernel command line for MODE/KIND to

@@ -85,7 +85,7 @@ scn_prepare() {
     # changes nothing under it.
     : "${Q_LIB_SUM:=$(sha256sum < "$Q_DIR/lib.sh")}"
     export Q_LIB_SUM
-    S_DIR=$Q_BUILD/scen/$_b-$(q_hash "$(sha256sum < "$_f")" "$Q_LIB_SUM" \
+    S_DIR=$Q_BUILD/scen/$_b-$(host_hash "$(sha256sum < "$_f")" "$Q_LIB_SUM" \
         "$Q_ROOTTREE" "$(cryptsetup --version)")
     [ -e "$S_DIR/.ready" ] && return 0
     q_log "disks: $_b"
@@ -305,7 +305,7 @@ for k in $kinds; do
     case "$k" in systemd | shell) ;; *) q_die "--kind: systemd or shell, not '$k'" ;; esac
 done
 
-q_host_deps
+host_deps
 if [ "$mode" = ours ]; then
     bin=${ADE_UNLOCK_BIN:-$Q_TOP/unlock/ade-unlock}
     [ -x "$bin" ] || q_die "no $bin: run 'make unlock/ade-unlock' first"

@@ -7,31 +7,14 @@ scn_title="LUKS2 root + two LUKS2 data disks from crypttab"
 FS_ROOT=0a0e0001-0000-4000-8000-000000000001
 
 scn_build() {
-    s_rootfs root.img root-01 "$FS_ROOT"
-    s_datafs data0.img data0-01 0a0e0001-0000-4000-8000-0000000000d0
-    s_datafs data1.img data1-01 0a0e0001-0000-4000-8000-0000000000d1
     s_key LinuxPassPhraseFileName
     s_key LinuxPassPhraseFileName_1_0
     s_key LinuxPassPhraseFileName_1_1
-    q_encrypt_inplace root.img keys/LinuxPassPhraseFileName
-    q_encrypt_inplace data0.img keys/LinuxPassPhraseFileName_1_0
-    q_encrypt_inplace data1.img keys/LinuxPassPhraseFileName_1_1
+    s_pair 01 0a0e0001-0000-4000-8000-0000000000d0 \
+        keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
+    s_data data1 01 0a0e0001-0000-4000-8000-0000000000d1 keys/LinuxPassPhraseFileName_1_1 \
+        L_D1 luks,nofail LinuxPassPhraseFileName_1_1
     q_mkbek bek.img 2048 keys/*
-    s_var L_ROOT "$(q_luks_uuid root.img)"
-    s_var L_D0 "$(q_luks_uuid data0.img)"
-    s_var L_D1 "$(q_luks_uuid data1.img)"
-    . ./vars
-    s_overlay etc/crypttab << EOF
-# name  device  key (none: ade-unlock's, see ade-unlock.conf)  options
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      none    luks,nofail
-data1   UUID=$L_D1      none    luks,nofail
-EOF
-    s_overlay etc/ade-unlock.conf << 'EOF'
-key.root = LinuxPassPhraseFileName
-key.data0 = LinuxPassPhraseFileName_1_0
-key.data1 = LinuxPassPhraseFileName_1_1
-EOF
 }
 
 # Sets scn_cmdline, scn_disks and scn_expect (EREs, one a line) for MODE KIND.

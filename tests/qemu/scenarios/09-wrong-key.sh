@@ -17,33 +17,17 @@ D1_OPTS=luks
 [ "$scn_variant" = nofail ] && D1_OPTS=luks,nofail
 
 scn_build() {
-    s_rootfs root.img root-09 "$FS_ROOT"
-    s_datafs data0.img data0-09 0a0e0009-0000-4000-8000-0000000000d0
-    s_datafs data1.img data1-09 0a0e0009-0000-4000-8000-0000000000d1
     s_key LinuxPassPhraseFileName
     s_key LinuxPassPhraseFileName_1_0
     s_key LinuxPassPhraseFileName_1_1
     # data1's real passphrase is not on the BEK volume.
     mkdir -p other
     q_passphrase > other/data1
-    q_encrypt_inplace root.img keys/LinuxPassPhraseFileName
-    q_encrypt_inplace data0.img keys/LinuxPassPhraseFileName_1_0
-    q_encrypt_inplace data1.img other/data1
+    s_pair 09 0a0e0009-0000-4000-8000-0000000000d0 \
+        keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
+    s_data data1 09 0a0e0009-0000-4000-8000-0000000000d1 other/data1 \
+        L_D1 "$D1_OPTS" LinuxPassPhraseFileName_1_1
     q_mkbek bek.img 2048 keys/*
-    s_var L_ROOT "$(q_luks_uuid root.img)"
-    s_var L_D0 "$(q_luks_uuid data0.img)"
-    s_var L_D1 "$(q_luks_uuid data1.img)"
-    . ./vars
-    s_overlay etc/crypttab << EOF2
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      none    luks,nofail
-data1   UUID=$L_D1      none    $D1_OPTS
-EOF2
-    s_overlay etc/ade-unlock.conf << 'EOF2'
-key.root = LinuxPassPhraseFileName
-key.data0 = LinuxPassPhraseFileName_1_0
-key.data1 = LinuxPassPhraseFileName_1_1
-EOF2
 }
 
 scn_boot() {

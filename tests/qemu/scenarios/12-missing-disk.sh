@@ -18,8 +18,7 @@ scn_build() {
     s_pair 12 0a0e000c-0000-4000-8000-0000000000d0 \
         keys/LinuxPassPhraseFileName keys/LinuxPassPhraseFileName_1_0
     q_mkbek bek.img 2048 keys/*
-    echo "data1   UUID=$L_GONE    none    luks,nofail,timeout=3" >> overlay/etc/crypttab
-    echo 'key.data1 = LinuxPassPhraseFileName_1_1' >> overlay/etc/ade-unlock.conf
+    s_entry data1 "UUID=$L_GONE" luks,nofail,timeout=3 LinuxPassPhraseFileName_1_1
 }
 
 scn_boot() {

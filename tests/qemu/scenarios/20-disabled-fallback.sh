@@ -26,15 +26,10 @@ scn_build() {
     s_var L_D0 "$(q_luks_uuid data0.img)"
     s_var L_D1 "$(q_luks_uuid data1.img)"
     . ./vars
-    s_overlay etc/crypttab << EOF2
-root    UUID=$L_ROOT    none    luks
-data0   UUID=$L_D0      /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0    luks,nofail
-data1   UUID=$L_D1      none    luks,nofail
-EOF2
-    s_overlay etc/ade-unlock.conf << 'EOF2'
-key.root = LinuxPassPhraseFileName
-key.data1 = LinuxPassPhraseFileName_1_1
-EOF2
+    s_entry root "UUID=$L_ROOT" luks LinuxPassPhraseFileName
+    # data0: ADE's key path in crypttab, no line in ade-unlock.conf.
+    s_entry data0 "UUID=$L_D0" luks,nofail "" /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0
+    s_entry data1 "UUID=$L_D1" luks,nofail LinuxPassPhraseFileName_1_1
 }
 
 scn_boot() {
