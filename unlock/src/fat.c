@@ -9,6 +9,7 @@
 
 #include "fat.h"
 #include "secret.h"
+#include "util.h"
 
 /*
  * References: Microsoft's "FAT: General Overview of On-Disk Format"
@@ -120,14 +121,46 @@ begin(struct fat_volume *v)
 	return 0;
 }
 
+/*
+ * Charges one read of len bytes (or one link, len 0) to the volume's budget:
+ * 0, or -EDQUOT / -ETIMEDOUT once the work or the time allowed is spent.
+ */
+static int
+charge(struct fat_volume *v, size_t len)
+{
+	if (len > v->budget_bytes)
+		return fail(v, -EDQUOT, "more reading than any BEK volume needs "
+		    "(64 MiB read): refused");
+	v->budget_bytes -= len;
+	if (len == 0) {
+		if (v->budget_links == 0)
+			return fail(v, -EDQUOT, "more cluster links than any BEK "
+			    "volume has (1048576 followed): refused");
+		v->budget_links--;
+	}
+	if (v->deadline_ms != 0 && (++v->ticks & 255) == 0 &&
+	    now_ms() >= v->deadline_ms) {
+		/* Every later call fails too, at once. */
+		v->budget_bytes = 0;
+		v->budget_links = 0;
+		v->deadline_ms = 0;
+		return fail(v, -ETIMEDOUT, "reading the volume took longer "
+		    "than the deadline");
+	}
+	return 0;
+}
+
 /* Reads exactly len bytes at off, inside the device. */
 static int
 read_at(struct fat_volume *v, uint64_t off, void *buf, size_t len)
 {
 	unsigned char *p = buf;
+	int r;
 
 	if (off > v->dev_size || len > v->dev_size - off)
 		return fail(v, -ERANGE, "read past the end of the device");
+	if ((r = charge(v, len)) < 0)
+		return r;
 	while (len > 0) {
 		ssize_t n = pread(v->fd, p, len, (off_t)off);
 
@@ -244,7 +277,8 @@ chain_next(struct fat_volume *v, struct chain *ch)
 	uint32_t next, eoc, bad;
 	int r;
 
-	if ((r = read_fat_entry(v, ch->cur, &next)) < 0)
+	if ((r = charge(v, 0)) < 0 ||
+	    (r = read_fat_entry(v, ch->cur, &next)) < 0)
 		return r;
 	switch (v->type) {
 	case 12:
@@ -692,6 +726,8 @@ fat_open(struct fat_volume *v, int fd, uint64_t dev_size)
 
 	memset(v, 0, sizeof(*v));
 	v->fd = -1;
+	v->budget_bytes = FAT_BUDGET_BYTES;
+	v->budget_links = FAT_BUDGET_LINKS;
 	if (fd < 0)
 		return fail(v, -EBADF, "invalid file descriptor");
 	if (dev_size < sizeof(bs))
@@ -945,6 +981,16 @@ out:
 
 /* see fat.h */
 void
+fat_set_limits(struct fat_volume *v, uint64_t bytes, uint32_t links,
+    uint64_t deadline_ms)
+{
+	v->budget_bytes = bytes;
+	v->budget_links = links;
+	v->deadline_ms = deadline_ms;
+}
+
+/* see fat.h */
+void
 fat_drop_cache(struct fat_volume *v)
 {
 	if (v->fd >= 0)
@@ -987,6 +1033,10 @@ fat_strerror(int r)
 		return "path too long or too deep";
 	case -EBADF:
 		return "volume not open";
+	case -EDQUOT:
+		return "more work than any BEK volume needs: refused";
+	case -ETIMEDOUT:
+		return "reading the volume took longer than the deadline";
 	default:
 		return "unknown error";
 	}

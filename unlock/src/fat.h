@@ -21,6 +21,15 @@
 #define FAT_DIR_MAX_ENTRIES	65536
 /* Path components fat_find() follows. */
 #define FAT_PATH_MAX_DEPTH	32
+/*
+ * The work one open volume may cost, whatever its structures say: bytes read
+ * from the device and FAT links followed (fat_set_limits() changes them).
+ * ADE's BEK volume is 48 MiB, its files a few hundred bytes: reading all of
+ * it stays far below these; a hostile volume's long or looping chains hit
+ * them (-EDQUOT) instead of costing hours.
+ */
+#define FAT_BUDGET_BYTES	(64u << 20)
+#define FAT_BUDGET_LINKS	(1u << 20)
 
 /* Directory entry attributes. */
 #define FAT_ATTR_READ_ONLY	0x01
@@ -47,6 +56,11 @@ struct fat_volume {
 	uint64_t	 fat_bytes;	/* bytes of one FAT */
 	uint64_t	 root_offset;	/* FAT12/16: byte offset of the root */
 	uint64_t	 data_offset;	/* byte offset of cluster 2 */
+	/* Work left (see FAT_BUDGET_*) and the deadline (0: none). */
+	uint64_t	 budget_bytes;
+	uint32_t	 budget_links;
+	uint32_t	 ticks;		/* reads and links, for the clock */
+	uint64_t	 deadline_ms;	/* on now_ms()'s clock */
 	/* Why the last call failed (static strings); see fat_explain(). */
 	int		 last_error;
 	const char	*last_why;
@@ -79,6 +93,16 @@ struct fat_entry {
  * names it), -EIO or -EBADF (fd < 0). fd stays the caller's to close.
  */
 int fat_open(struct fat_volume *v, int fd, uint64_t dev_size);
+
+/*
+ * Sets the work the open volume may still cost: bytes read, FAT links
+ * followed, and a deadline on now_ms()'s clock (0: none), checked every few
+ * hundred reads and links. Past any of them every call fails: -EDQUOT (work)
+ * or -ETIMEDOUT (time), and fat_explain() says which. fat_open() starts
+ * with FAT_BUDGET_BYTES, FAT_BUDGET_LINKS and no deadline.
+ */
+void fat_set_limits(struct fat_volume *v, uint64_t bytes, uint32_t links,
+    uint64_t deadline_ms);
 
 /*
  * Looks up path: "NAME", "/NAME" or "dir/sub/NAME"; "" or "/" is the root.

@@ -33,6 +33,8 @@
 #define MAX_WORKERS		16
 #define CONFIG_FILE_MAX		(1u << 20)
 #define DEFAULT_TIMEOUT_S	60
+/* The least time reading the key files gets, however late the volume came. */
+#define KEY_READ_MIN_MS		10000
 
 enum dev_state {
 	DEV_PENDING,
@@ -412,10 +414,11 @@ cmp_keys(const void *a, const void *b)
 /*
  * Reads every key file any device may need, once: the files the config
  * names, LinuxPassPhraseFileName, and the other LinuxPassPhraseFileName*
- * files in version order. Returns the number of usable keys, or -errno.
+ * files in version order, within the FAT reader's work budget and by
+ * deadline (now_ms() clock). Returns the number of usable keys, or -errno.
  */
 static int
-read_keys(struct run *run, const struct blockdev *bek)
+read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 {
 	static struct fat_volume vol;
 	struct secret *kek = NULL;
@@ -436,6 +439,7 @@ read_keys(struct run *run, const struct blockdev *bek)
 		    bek->name, fat_explain(&vol, r));
 		goto out;
 	}
+	fat_set_limits(&vol, FAT_BUDGET_BYTES, FAT_BUDGET_LINKS, deadline);
 
 	for (unsigned i = 0; i < run->n_devs; i++)
 		if (run->devs[i].state == DEV_PENDING)
@@ -463,6 +467,18 @@ read_keys(struct run *run, const struct blockdev *bek)
 		if (r == 0)
 			r = fat_read_file(&vol, &fe, raw->buf, KEYFILE_MAX,
 			    &raw->len);
+		if (r == -EDQUOT || r == -ETIMEDOUT) {
+			/* The volume is spent: no later file can be read. */
+			log_error(run->label, "%s: stopped reading at key file "
+			    "'%s': %s; %u key files not read", bek->name,
+			    k->file, fat_explain(&vol, r), run->n_keys - i);
+			for (unsigned j = i; j < run->n_keys; j++) {
+				run->keys[j].err = -ECANCELED;
+				run->keys[j].why = "not read";
+			}
+			secret_free(raw);
+			break;
+		}
 		if (r < 0) {
 			k->err = r;
 			k->why = r == -EFBIG ? "larger than 8 KiB: refused" :
@@ -1090,9 +1106,16 @@ unlock_run(const struct unlock_opts *o)
 	    "devices)", bek.name, scan.waited_ms / 1000,
 	    (scan.waited_ms % 1000) / 100, scan.devices);
 
-	r = read_keys(&run, &bek);
+	/*
+	 * Reading keys is inside the run's deadline, and never less than
+	 * KEY_READ_MIN_MS, so that a volume found at the last moment is read.
+	 */
+	r = read_keys(&run, &bek, t0 + (uint64_t)timeout_s * 1000 >
+	    now_ms() + KEY_READ_MIN_MS ? t0 + (uint64_t)timeout_s * 1000 :
+	    now_ms() + KEY_READ_MIN_MS);
 	for (unsigned i = 0; i < run.n_keys; i++)
-		if (run.keys[i].pass == NULL && run.keys[i].err != -ENOENT)
+		if (run.keys[i].pass == NULL && run.keys[i].err != -ENOENT &&
+		    run.keys[i].err != -ECANCELED)
 			log_warn(run.label, "key file '%s': %s%s%s%s",
 			    run.keys[i].file, run.keys[i].why,
 			    run.keys[i].detail[0] != '\0' ? " (" : "",

@@ -416,6 +416,30 @@ rm -f "$work/LinuxPassPhraseFileName"
 hostile "hostile BEK: 100 MiB key file refused unread" "$work/big.img" 3 \
     "key file 'LinuxPassPhraseFileName': larger than 8 KiB: refused"
 rm -f "$work/big.img"
+# A sparse 2 GiB FAT32 volume whose 65 key files share one chain through all
+# its 4 M clusters (make-long-chain.py): each small file is read at once, but
+# telling that its chain does not end there costs a FAT read per cluster, for
+# every file (before the work budget: over a minute). The run must end inside
+# its deadline (rd.ade.timeout=2, at least 10 s for reading keys), exit 3,
+# and say why it stopped.
+truncate -s 2G "$work/chain.img"
+mkfs.vfat -F 32 -S 512 -s 1 -n "BEK VOLUME" "$work/chain.img" >/dev/null
+for i in $(seq 0 63); do printf 'x%.0s' $(seq 172) > "$work/LinuxPassPhraseFileName_1_$i"; done
+cp "$work/LinuxPassPhraseFileName_1_0" "$work/LinuxPassPhraseFileName"
+mcopy -i "$work/chain.img" "$work"/LinuxPassPhraseFileName* ::/
+/usr/bin/python3 "$top/unlock/tests/integration/make-long-chain.py" "$work/chain.img" > /dev/null ||
+    echo "FAIL: make-long-chain.py"
+t0=$(date +%s%N)
+hostile "hostile BEK: 65 files on one 4 M-link chain stop at the work budget" "$work/chain.img" 3 \
+    "stopped reading at key file 'LinuxPassPhraseFileName': more reading than any BEK volume needs" \
+    "no usable key file"
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -le 12000 ]; then
+    echo "PASS: hostile long chain: the run ended in $ms ms (deadline 12000)"
+else
+    echo "FAIL: hostile long chain: the run took $ms ms, past its 12000 ms deadline"
+fi
+rm -f "$work/chain.img" "$work"/LinuxPassPhraseFileName_1_*
 truncate -s 8M "$work/ext.img"
 mkfs.ext4 -q -F -L "BEK VOLUME" "$work/ext.img"
 hostile "hostile BEK: the label on a non-FAT filesystem" "$work/ext.img" 2 \

@@ -1432,6 +1432,7 @@ test_strerror(void **state)
 {
 	static const int codes[] = {
 		-EINVAL, -ERANGE, -ELOOP, -EUCLEAN, -E2BIG, -EFBIG, -ENOENT,
+		-EDQUOT, -ETIMEDOUT,
 		-ENOTDIR, -EISDIR, -EIO, -ENAMETOOLONG, -EBADF,
 	};
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
@@ -1446,6 +1447,58 @@ test_strerror(void **state)
 	assert_string_equal(fat_strerror(-ELOOP), "cluster chain loops");
 	assert_string_equal(fat_strerror(-EPERM), "unknown error");
 	assert_string_equal(fat_explain(NULL, -EIO), fat_strerror(-EIO));
+}
+
+/*
+ * The work budget and the deadline: a read that needs more bytes or links
+ * than are left, or comes after the deadline, fails with its reason, and so
+ * does every later call.
+ */
+static void
+test_limits(void **state)
+{
+	const struct img *m = *state;
+	struct fat_volume v;
+	struct fat_entry e;
+	unsigned char buf[8192];
+	size_t len;
+	int fd = vopen(m->path, &v);
+
+	/* chain.bin: 10 clusters, 9 links to follow and 1 to see the end. */
+	assert_int_equal(fat_find(&v, "chain.bin", &e), 0);
+	fat_set_limits(&v, FAT_BUDGET_BYTES, 9, 0);
+	assert_int_equal(fat_read_file(&v, &e, buf, sizeof(buf), &len),
+	    -EDQUOT);
+	assert_explains(&v, -EDQUOT, "more cluster links than any BEK volume");
+	assert_zero(buf, CHAIN_LEN);
+	fat_set_limits(&v, FAT_BUDGET_BYTES, 10, 0);
+	assert_int_equal(fat_read_file(&v, &e, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, CHAIN_LEN);
+	/* Bytes: the file's own 5000 and the FAT windows' reads. */
+	fat_set_limits(&v, 4096, FAT_BUDGET_LINKS, 0);
+	assert_int_equal(fat_read_file(&v, &e, buf, sizeof(buf), &len),
+	    -EDQUOT);
+	assert_explains(&v, -EDQUOT, "more reading than any BEK volume");
+	assert_int_equal(fat_find(&v, "LinuxPassPhraseFileName", &e), -EDQUOT);
+	/* A deadline already past: caught within 256 reads and links. */
+	fat_set_limits(&v, FAT_BUDGET_BYTES, FAT_BUDGET_LINKS, 1);
+	for (int i = 0; i < 64; i++) {
+		int r = read_path(&v, "chain.bin", buf, sizeof(buf), &len);
+
+		if (r == -ETIMEDOUT)
+			break;
+		assert_int_equal(r, 0);
+	}
+	assert_explains(&v, -ETIMEDOUT, "longer than the deadline");
+	assert_int_equal(read_path(&v, "LinuxPassPhraseFileName", buf,
+	    sizeof(buf), &len), -EDQUOT);
+	/* fat_open() starts with the whole budget and no deadline. */
+	close(fd);
+	fd = vopen(m->path, &v);
+	assert_int_equal(v.budget_links, FAT_BUDGET_LINKS);
+	assert_true(v.deadline_ms == 0);
+	assert_int_equal(read_path(&v, "chain.bin", buf, sizeof(buf), &len), 0);
+	close(fd);
 }
 
 #define PER_TYPE(f) \
@@ -1464,6 +1517,7 @@ main(void)
 		PER_TYPE(test_deleted),
 		PER_TYPE(test_read_cases),
 		PER_TYPE(test_fragmented),
+		PER_TYPE(test_limits),
 		{ "test_full_root_fat12", test_full_root, NULL, NULL, IMG12 },
 		{ "test_full_root_fat16", test_full_root, NULL, NULL, IMG16 },
 		PER_TYPE(test_bad_chains),
