@@ -1028,7 +1028,7 @@ unlock_run(const struct unlock_opts *o)
 	struct blockdev bek, other;
 	struct bekvol_scan scan;
 	unsigned timeout_s;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = now_ms(), keys_by;
 	int code, r;
 
 	memset(&run, 0, sizeof(run));
@@ -1110,9 +1110,10 @@ unlock_run(const struct unlock_opts *o)
 	 * Reading keys is inside the run's deadline, and never less than
 	 * KEY_READ_MIN_MS, so that a volume found at the last moment is read.
 	 */
-	r = read_keys(&run, &bek, t0 + (uint64_t)timeout_s * 1000 >
-	    now_ms() + KEY_READ_MIN_MS ? t0 + (uint64_t)timeout_s * 1000 :
-	    now_ms() + KEY_READ_MIN_MS);
+	keys_by = t0 + (uint64_t)timeout_s * 1000;
+	if (keys_by < now_ms() + KEY_READ_MIN_MS)
+		keys_by = now_ms() + KEY_READ_MIN_MS;
+	r = read_keys(&run, &bek, keys_by);
 	for (unsigned i = 0; i < run.n_keys; i++)
 		if (run.keys[i].pass == NULL && run.keys[i].err != -ENOENT &&
 		    run.keys[i].err != -ECANCELED)
