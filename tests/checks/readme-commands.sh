@@ -59,8 +59,9 @@ help_answers() {
 }
 
 tab=$(printf '\t')
-commands | sort -u > /tmp/readme-commands.$$
-trap 'rm -f /tmp/readme-commands.$$' EXIT
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+commands | sort -u > "$list"
 while IFS=$tab read -r src line; do
     n=$((n + 1))
     # shellcheck disable=SC2086  # the documented words
@@ -95,7 +96,7 @@ while IFS=$tab read -r src line; do
             ;;
         *) fail "$src: '$line': a command this check does not know (add a case for it)" ;;
     esac
-done < /tmp/readme-commands.$$
+done < "$list"
 [ "$n" -gt 0 ] || fail "no commands found in the documentation"
 if [ "$bad" -gt 0 ]; then
     echo "$bad of $n documented commands do not answer"
