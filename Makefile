@@ -49,7 +49,7 @@ deps:
 	sh scripts/build-libs.sh $(BACKENDS)
 	touch $(MUSL)/.ready-nettle $(MUSL)/.ready-kernel
 
-$(LIBSTAMP): scripts/deps.sh scripts/build-libs.sh
+$(LIBSTAMP): scripts/deps.sh scripts/build-libs.sh $(wildcard scripts/patches/*.patch)
 	sh scripts/deps.sh
 	sh scripts/build-libs.sh $(sort $(BACKEND) $(BACKENDS))
 	touch $@

@@ -124,7 +124,7 @@ boot_one() {
         . "$_f"
         # shellcheck disable=SC1091  # written by its scn_build
         . ./vars
-        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow='' scn_smp=1
+        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow='' scn_smp=1 scn_halt=''
         scn_boot "$_mode" "$_kind"
         if [ -n "$scn_skip" ]; then
             echo "$scn_skip" > "$_run/skip"
@@ -135,6 +135,7 @@ boot_one() {
             echo "b_disks='$scn_disks'"
             echo "b_answer='$scn_answer'"
             echo "b_smp='$scn_smp'"
+            echo "b_halt='$scn_halt'"
         } > "$_run/boot.vars"
         printf '%s\n' "$scn_expect" | sed '/^$/d' > "$_run/expect"
         printf '%s\n' "${scn_forbid:-}" | sed '/^$/d' > "$_run/forbid"
@@ -147,7 +148,7 @@ boot_one() {
         echo "SKIP: $_label ($(cat "$_run/skip"))"
         return 0
     fi
-    b_cmdline='' b_disks='' b_answer='' b_smp=1
+    b_cmdline='' b_disks='' b_answer='' b_smp=1 b_halt=''
     # shellcheck disable=SC1091  # written just above
     . "$_run/boot.vars"
     # The scenario's files: overlay/ for ade-unlock's boots, overlay-all/
@@ -202,15 +203,27 @@ boot_one() {
     _t=$(($(date +%s) - _t0))
     rm -f "$_run/initrd.img"
     _why=
+    # A boot that must never reach its root (scn_halt: a refused hostile
+    # root disk) ends at the prompt nobody answers: the harness stops it.
+    _stopped=
+    grep -q '\[harness\] stop: ' "$_run/console.log" && _stopped=1
     case "$_rc" in
         0) ;;
         124) _why="timed out after ${Q_BOOT_TIMEOUT} s (the guest never powered off)" ;;
-        *) _why="QEMU exit $_rc" ;;
+        *) [ -n "$b_halt" ] && [ -n "$_stopped" ] || _why="QEMU exit $_rc" ;;
     esac
     while read -r _re; do
         grep -Eq -- "$_re" "$_run/console.log" || _why="${_why:+$_why; }missing /$_re/"
     done < "$_run/expect"
-    grep -Eq 'ADE-GUEST: booted' "$_run/console.log" || _why="${_why:+$_why; }no 'ADE-GUEST: booted'"
+    if [ -n "$b_halt" ]; then
+        [ -n "$_stopped" ] || _why="${_why:+$_why; }the harness never stopped it at a prompt"
+        for _re in 'ADE-GUEST: ' 'Reached target.*Switch Root' 'Switching root'; do
+            _hit=$(grep -E -- "$_re" "$_run/console.log" | head -n 1)
+            [ -n "$_hit" ] && _why="${_why:+$_why; }reached the root: $_hit"
+        done
+    else
+        grep -Eq 'ADE-GUEST: booted' "$_run/console.log" || _why="${_why:+$_why; }no 'ADE-GUEST: booted'"
+    fi
     while read -r _re; do
         _hit=$(grep -E -- "$_re" "$_run/console.log" | grep -Ev -f "$_run/allow" | head -n 1)
         [ -n "$_hit" ] && _why="${_why:+$_why; }unexpected: $_hit"

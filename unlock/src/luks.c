@@ -151,6 +151,23 @@ luks_get_info(struct luks_dev *ld, struct luks_info *ret)
 	pthread_mutex_unlock(&cs_lock);
 }
 
+int
+luks_cipher_is_plain(const char *cipher, size_t key_size)
+{
+	char low[64];
+	size_t n;
+
+	if (cipher == NULL || *cipher == '\0' || key_size == 0)
+		return 1;
+	for (n = 0; cipher[n] != '\0' && n + 1 < sizeof(low); n++)
+		low[n] = (char)tolower((unsigned char)cipher[n]);
+	low[n] = '\0';
+	if (strstr(low, "cipher_null") != NULL)
+		return 1;
+	/* "null" alone or as the cipher of "null-MODE". */
+	return strncmp(low, "null", 4) == 0 && (low[4] == '\0' || low[4] == '-');
+}
+
 static void
 get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 {
@@ -160,6 +177,7 @@ get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 	uint32_t rq = 0;
 
 	memset(ret, 0, sizeof(*ret));
+	ret->plain_keyslot = -1;
 	snprintf(ret->type, sizeof(ret->type), "%s", type != NULL ? type : "?");
 	snprintf(ret->uuid, sizeof(ret->uuid), "%s", uuid != NULL ? uuid : "");
 	for (int slot = 0; slot < max; slot++) {
@@ -169,6 +187,18 @@ get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 		if (ki != CRYPT_SLOT_ACTIVE && ki != CRYPT_SLOT_ACTIVE_LAST)
 			continue;
 		ret->active_keyslots++;
+		/*
+		 * The area cipher of the keyslot (LUKS1: the header's one
+		 * cipher). libcryptsetup before 2.8.1 opens a LUKS2 keyslot
+		 * stored with cipher_null with any passphrase.
+		 */
+		{
+			size_t ks = 0;
+			const char *c = crypt_keyslot_get_encryption(ld->cd, slot, &ks);
+
+			if (ret->plain_keyslot < 0 && luks_cipher_is_plain(c, ks))
+				ret->plain_keyslot = slot;
+		}
 		if (crypt_keyslot_get_pbkdf(ld->cd, slot, &pbkdf) == 0 &&
 		    pbkdf.type != NULL && strcmp(pbkdf.type, CRYPT_KDF_PBKDF2) != 0 &&
 		    pbkdf.max_memory_kb > ret->max_pbkdf_kb)
@@ -177,6 +207,17 @@ get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 	if (crypt_persistent_flags_get(ld->cd, CRYPT_FLAGS_REQUIREMENTS, &rq) == 0 &&
 	    (rq & CRYPT_REQUIREMENT_ONLINE_REENCRYPT))
 		ret->reencrypt = true;
+	/*
+	 * In an online encryption (or decryption) the not yet encrypted part
+	 * is a plain segment by design, and its metadata is bound to the
+	 * volume key by a digest (libcryptsetup >= 2.3.7 refuses it
+	 * otherwise). Outside one, a plain data segment behind a real
+	 * keyslot means somebody swapped the cipher: the key would open a
+	 * disk whose contents anyone could have written.
+	 */
+	if (!ret->reencrypt)
+		ret->plain_segment = luks_cipher_is_plain(crypt_get_cipher(ld->cd),
+		    (size_t)crypt_get_volume_key_size(ld->cd)) != 0;
 }
 
 static bool

@@ -17,6 +17,13 @@ struct luks_info {
 	bool		reencrypt;		/* LUKS2 in (online) reencryption */
 	unsigned	active_keyslots;
 	uint32_t	max_pbkdf_kb;		/* largest Argon2 memory cost of a keyslot */
+	/*
+	 * A header that needs no key: the first active keyslot whose area is
+	 * not encrypted (cipher_null: any passphrase "decrypts" it), else -1;
+	 * and, outside reencryption, a data segment stored in plain text.
+	 */
+	int		plain_keyslot;
+	bool		plain_segment;
 };
 
 /*
@@ -41,6 +48,14 @@ int luks_load(const char *device, const char *header, struct luks_dev **ret);
 void luks_free(struct luks_dev *ld);
 
 void luks_get_info(struct luks_dev *ld, struct luks_info *ret);
+
+/*
+ * 1 if a cipher specification does not encrypt: NULL, empty, "null" or any
+ * spelling of the kernel's cipher_null ("cipher_null-ecb", ...), or a key
+ * size of 0. libcryptsetup's own test is a substring match on
+ * "cipher_null"; this one also ignores case, as the header's JSON may not.
+ */
+int luks_cipher_is_plain(const char *cipher, size_t key_size);
 
 /*
  * Tries key against every keyslot and, unless name is NULL (dry run: the

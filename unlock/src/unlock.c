@@ -738,6 +738,20 @@ open_one(struct run *run, struct dev *d)
 		    info.uuid);
 		goto out;
 	}
+	/*
+	 * A header that needs no key is hostile (DESIGN: a disk is hostile
+	 * until its header proves a real key is needed): refused before any
+	 * key derivation, and before it can claim its UUID.
+	 */
+	if (info.plain_keyslot >= 0) {
+		set_reason(d, DEV_FAILED, "keyslot %d does not encrypt: refused",
+		    info.plain_keyslot);
+		goto out;
+	}
+	if (info.plain_segment) {
+		set_reason(d, DEV_FAILED, "data segment is not encrypted: refused");
+		goto out;
+	}
 	if (info.reencrypt)
 		log_info(d->name, "LUKS2 header in reencryption: opening it "
 		    "as it is (the reencryption resumes after boot)");

@@ -198,6 +198,63 @@ expect "ADE OS disk: header read from the boot filesystem mounted rw elsewhere" 
     -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-ade" --conf "$work/noconf"
 umount "$work/mnt-boot"
 losetup -d "$l"
+
+# Headers that need no key, made by make-plain-keyslot.py (an attacker who
+# can write the disk's blocks formats it with a key of their own, then
+# stores the keyslot with cipher_null: any passphrase "decrypts" it). Each is
+# refused before any key derivation, under the BEK key file; a real header
+# beside them still verifies (exit 4: some FAILED).
+# plain NAME VOLUME_KEY_BYTES TYPE UUID KEYFILE [cryptsetup args]: prints its loop.
+plain() {
+    n=$1
+    head -c "$2" /dev/urandom > "$work/vk_$n"
+    shift 2
+    luks "$n" "$@" --volume-key-file "$work/vk_$n" > /dev/null
+    /usr/bin/python3 "$top/unlock/tests/integration/make-plain-keyslot.py" \
+        "$work/$n.img" "$work/vk_$n" >&2 || echo "FAIL: make-plain-keyslot.py $n" >&2
+    attach "$work/$n.img"
+}
+key k_attacker
+U_N2=$(uuid) U_N1=$(uuid) U_NS=$(uuid) U_RE=$(uuid)
+plain n2 64 luks2 "$U_N2" k_attacker > "$work/n2.loop"
+plain n1 32 luks1 "$U_N1" k_attacker --key-size 256 > "$work/n1.loop"
+N2_LOOP=$(cat "$work/n2.loop") N1_LOOP=$(cat "$work/n1.loop")
+# A real keyslot (the BEK key opens it) over a data segment rewritten as
+# cipher_null: the mapping would show bytes anybody wrote, in plain.
+luks ns luks2 "$U_NS" k_data
+/usr/bin/python3 "$top/unlock/tests/integration/make-plain-keyslot.py" \
+    --segment "$work/ns.img" || echo "FAIL: make-plain-keyslot.py --segment"
+attach "$work/ns.img" > "$work/ns.loop"
+NS_LOOP=$(cat "$work/ns.loop")
+cat > "$work/crypttab-plain" <<EOF
+null2 $N2_LOOP /LinuxPassPhraseFileName_1_1:LABEL=$LABEL luks
+null1 $N1_LOOP /LinuxPassPhraseFileName_1_1:LABEL=$LABEL luks
+nullseg $NS_LOOP /LinuxPassPhraseFileName_1_1:LABEL=$LABEL luks
+data1 UUID=$U_D1 /LinuxPassPhraseFileName_1_1:LABEL=$LABEL luks
+EOF
+expect "keyless headers refused: cipher_null keyslot (LUKS2, LUKS1), plain segment" 4 \
+    "null2 \\($N2_LOOP\\): FAILED \\(keyslot 0 does not encrypt: refused\\)" \
+    "null1 \\($N1_LOOP\\): FAILED \\(keyslot 0 does not encrypt: refused\\)" \
+    "nullseg \\($NS_LOOP\\): FAILED \\(data segment is not encrypted: refused\\)" \
+    "data1 .*verified.*keyslot 1, LUKS2" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-plain" --conf "$work/noconf"
+# An online encryption begun by cryptsetup (ADE's first boot: --init-only,
+# header detached) has plain segments by design: it still verifies.
+truncate -s 20M "$work/re.img"
+truncate -s 16M "$work/rehdr.img"
+cryptsetup reencrypt -q --encrypt --init-only --type luks2 --uuid "$U_RE" \
+    --pbkdf argon2id --pbkdf-force-iterations 4 --pbkdf-memory 32 \
+    --key-file "$work/k_data" --header "$work/rehdr.img" "$work/re.img" ||
+    echo "FAIL: reencrypt --encrypt --init-only"
+attach "$work/re.img" > "$work/re.loop"
+RE_LOOP=$(cat "$work/re.loop")
+cat > "$work/crypttab-re" <<EOF
+encrypting $RE_LOOP /LinuxPassPhraseFileName_1_1:LABEL=$LABEL luks,header=$work/rehdr.img
+EOF
+expect "online encryption in progress (plain segments, detached header): verified" 0 \
+    "encrypting \\($RE_LOOP\\): verified.*LUKS2" \
+    "encrypting: LUKS2 header in reencryption" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-re" --conf "$work/noconf"
 if ls -d /run/ade-unlock* /tmp/ade-unlock* 2>/dev/null; then
     echo "FAIL: private directories left behind"
 else

@@ -129,6 +129,8 @@ test_info(void **state)
 	assert_int_equal(info.active_keyslots, 1);
 	assert_int_equal(info.max_pbkdf_kb, 0);	/* PBKDF2 costs no memory */
 	assert_false(info.reencrypt);
+	assert_int_equal(info.plain_keyslot, -1);
+	assert_false(info.plain_segment);
 	luks_free(ld);
 
 	assert_int_equal(luks_load(img2, NULL, &ld), 0);
@@ -136,6 +138,8 @@ test_info(void **state)
 	assert_string_equal(info.type, "LUKS2");
 	assert_int_equal(info.active_keyslots, 2);
 	assert_int_equal(info.max_pbkdf_kb, 65536);
+	assert_int_equal(info.plain_keyslot, -1);
+	assert_false(info.plain_segment);
 	luks_free(ld);
 }
 
@@ -193,6 +197,9 @@ test_reencryption(void **state)
 	luks_get_info(ld, &info);
 	assert_string_equal(info.type, "LUKS2");
 	assert_true(info.reencrypt);
+	/* Its plain segment is the encryption's own: not refused. */
+	assert_int_equal(info.plain_keyslot, -1);
+	assert_false(info.plain_segment);
 	assert_true(luks_activate(ld, NULL, good, 0) >= 0);
 	luks_free(ld);
 	/* Verifying the key did not touch the header. */
@@ -217,6 +224,27 @@ test_not_luks(void **state)
 	assert_true(luks_load("/nonexistent/x", NULL, &ld) < 0);
 	assert_null(ld);
 	assert_int_equal(luks_is_active("ade-unlock-test-no-such-name"), 0);
+}
+
+static void
+test_cipher_is_plain(void **state)
+{
+	(void)state;
+	/* Every spelling libcryptsetup or the kernel reads as "no cipher". */
+	assert_true(luks_cipher_is_plain("cipher_null-ecb", 64));
+	assert_true(luks_cipher_is_plain("cipher_null", 32));
+	assert_true(luks_cipher_is_plain("CIPHER_NULL-ecb", 32));
+	assert_true(luks_cipher_is_plain("capi:ecb(cipher_null)", 32));
+	assert_true(luks_cipher_is_plain("null", 32));
+	assert_true(luks_cipher_is_plain("null-ecb", 32));
+	assert_true(luks_cipher_is_plain("", 32));
+	assert_true(luks_cipher_is_plain(NULL, 32));
+	assert_true(luks_cipher_is_plain("aes-xts-plain64", 0));
+	/* Real ciphers, including names that merely contain "null". */
+	assert_false(luks_cipher_is_plain("aes-xts-plain64", 64));
+	assert_false(luks_cipher_is_plain("aes", 32));
+	assert_false(luks_cipher_is_plain("serpent-cbc-essiv:sha256", 32));
+	assert_false(luks_cipher_is_plain("nullify-xts", 32));
 }
 
 static void
@@ -245,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_detached_header),
 		cmocka_unit_test(test_reencryption),
 		cmocka_unit_test(test_not_luks),
+		cmocka_unit_test(test_cipher_is_plain),
 		cmocka_unit_test(test_scrub),
 	};
 
