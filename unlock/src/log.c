@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,6 +78,83 @@ write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/*
+ * Length of the UTF-8 sequence at s (at most n bytes) and its code point, or
+ * 0 if it is not well-formed (overlong, surrogate, past U+10FFFF, cut).
+ */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Code points that change how a console or a log viewer shows what follows:
+ * C0 and C1 controls (U+009B is CSI on the Linux console, as ESC [ is),
+ * DEL, the line and paragraph separators, and the bidirectional marks,
+ * embeddings, overrides and isolates (a FAT long name could make a line
+ * read backwards).
+ */
+static bool
+cp_unsafe(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c ||
+	    c == 0x200e || c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069);
+}
+
+size_t
+log_sanitize(char *line, size_t len)
+{
+	unsigned char *s = (unsigned char *)line;
+	size_t o = 0;
+
+	/* In place: every replacement is no longer than what it replaces. */
+	for (size_t i = 0; i < len;) {
+		uint32_t c = 0;
+		size_t n = utf8_next(s + i, len - i, &c);
+
+		if (n == 0 || cp_unsafe(c)) {
+			s[o++] = '?';	/* a stray byte, or a control */
+			i += n != 0 ? n : 1;
+			continue;
+		}
+		memmove(s + o, s + i, n);
+		o += n;
+		i += n;
+	}
+	line[o] = '\0';
+	return o;
+}
+
+/* A subject longer than this is cut (with "...") to leave room for the message. */
+#define LOG_SUBJECT_MAX	160
+
 void
 log_msg(int prio, const char *subject, const char *fmt, ...)
 {
@@ -89,21 +167,28 @@ log_msg(int prio, const char *subject, const char *fmt, ...)
 	if (prio == LOG_DEBUG && !debug_on)
 		return;
 
+	if (subject == NULL)
+		subject = "-";
 	/* "<P>" prefix for kmsg, skipped for the console. */
-	off = snprintf(line, sizeof(line), "<%d>ade-unlock: %s: ", prio & 7,
-	    subject != NULL ? subject : "-");
-	if (off < 0)
+	if (strlen(subject) > LOG_SUBJECT_MAX)
+		off = snprintf(line, sizeof(line), "<%d>ade-unlock: %.*s...: ",
+		    prio & 7, LOG_SUBJECT_MAX, subject);
+	else
+		off = snprintf(line, sizeof(line), "<%d>ade-unlock: %s: ",
+		    prio & 7, subject);
+	if (off < 0 || (size_t)off >= sizeof(line) - 1)
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(line + off, sizeof(line) - (size_t)off - 1, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	len = strlen(line);
-	/* Control characters would let a disk label forge console lines. */
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = '?';
+	/*
+	 * Control characters, C1 controls and bidi overrides would let a disk
+	 * label or a file name forge console lines; a sequence cut by the
+	 * line limit becomes '?' too.
+	 */
+	len = log_sanitize(line, strlen(line));
 	line[len++] = '\n';
 
 	pthread_mutex_lock(&log_lock);

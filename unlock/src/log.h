@@ -4,6 +4,7 @@
 #define ADE_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <syslog.h>
 
 /*
@@ -13,6 +14,13 @@
  * No caller passes key material here: the log never holds secrets.
  */
 void log_set_debug(bool on);
+
+/*
+ * Makes line (len bytes) safe to print, in place: every C0/C1 control, DEL,
+ * line separator and bidi control, and every byte that is not part of
+ * well-formed UTF-8, becomes one '?'. Returns the new length (NUL written).
+ */
+size_t log_sanitize(char *line, size_t len);
 bool log_debug_enabled(void);
 int log_open_kmsg(void);
 void log_close(void);
