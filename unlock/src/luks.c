@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
 #include <libcryptsetup.h>
 
 #include "log.h"
@@ -168,6 +169,43 @@ luks_cipher_is_plain(const char *cipher, size_t key_size)
 	return strncmp(low, "null", 4) == 0 && (low[4] == '\0' || low[4] == '-');
 }
 
+/*
+ * True if the header's requirements name "online-reencrypt" itself: the
+ * version-1 metadata of cryptsetup before 2.3.7/2.4.3, which has no digest
+ * (later versions write "online-reencrypt-v2" or "-v3"). libcryptsetup
+ * offers no call for the version: its JSON (already validated by crypt_load)
+ * says it.
+ */
+static bool
+reencrypt_is_old(struct crypt_device *cd)
+{
+	const char *text = NULL;
+	json_object *root, *cfg, *req, *mand;
+	bool old = false;
+
+	if (crypt_dump_json(cd, &text, 0) < 0 || text == NULL)
+		return false;
+	root = json_tokener_parse(text);
+	if (root == NULL)
+		return false;
+	if (json_object_object_get_ex(root, "config", &cfg) &&
+	    json_object_object_get_ex(cfg, "requirements", &req) &&
+	    json_object_object_get_ex(req, "mandatory", &mand) &&
+	    json_object_is_type(mand, json_type_array)) {
+		size_t n = json_object_array_length(mand);
+
+		for (size_t i = 0; i < n; i++) {
+			const char *f = json_object_get_string(
+			    json_object_array_get_idx(mand, i));
+
+			if (f != NULL && strcmp(f, "online-reencrypt") == 0)
+				old = true;
+		}
+	}
+	json_object_put(root);
+	return old;
+}
+
 static void
 get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 {
@@ -215,6 +253,8 @@ get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 	 * keyslot means somebody swapped the cipher: the key would open a
 	 * disk whose contents anyone could have written.
 	 */
+	if (ret->reencrypt)
+		ret->reencrypt_old = reencrypt_is_old(ld->cd);
 	if (!ret->reencrypt)
 		ret->plain_segment = luks_cipher_is_plain(crypt_get_cipher(ld->cd),
 		    (size_t)crypt_get_volume_key_size(ld->cd)) != 0;

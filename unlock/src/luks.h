@@ -15,6 +15,12 @@ struct luks_info {
 	char		type[8];		/* "LUKS1" or "LUKS2" */
 	char		uuid[40];
 	bool		reencrypt;		/* LUKS2 in (online) reencryption */
+	/*
+	 * Its metadata is the old form, without a digest over it (cryptsetup
+	 * before 2.3.7/2.4.3, CVE-2021-4122): libcryptsetup 2.6.1 refuses it
+	 * until "cryptsetup repair" upgrades it.
+	 */
+	bool		reencrypt_old;
 	unsigned	active_keyslots;
 	uint32_t	max_pbkdf_kb;		/* largest Argon2 memory cost of a keyslot */
 	/*

@@ -752,6 +752,14 @@ open_one(struct run *run, struct dev *d)
 		set_reason(d, DEV_FAILED, "data segment is not encrypted: refused");
 		goto out;
 	}
+	if (info.reencrypt_old) {
+		set_reason(d, DEV_FAILED, "its reencryption metadata has no "
+		    "digest (written by cryptsetup before 2.3.7): run 'cryptsetup "
+		    "repair%s%s %s' with its passphrase, then resume the "
+		    "encryption", header != NULL ? " --header " : "",
+		    header != NULL ? d->header : "", d->spec);
+		goto out;
+	}
 	if (info.reencrypt)
 		log_info(d->name, "LUKS2 header in reencryption: opening it "
 		    "as it is (the reencryption resumes after boot)");

@@ -255,6 +255,16 @@ expect "online encryption in progress (plain segments, detached header): verifie
     "encrypting \\($RE_LOOP\\): verified.*LUKS2" \
     "encrypting: LUKS2 header in reencryption" \
     -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-re" --conf "$work/noconf"
+# The same header as cryptsetup before 2.3.7 wrote it (RHEL 8.1-8.5: an ADE
+# online encryption begun there and still running): no digest over the
+# reencryption metadata, which 2.6.1 refuses. Named, with what to run.
+cp "$work/rehdr.img" "$work/oldhdr.img"
+/usr/bin/python3 "$top/unlock/tests/integration/make-plain-keyslot.py" \
+    --old-reencrypt "$work/oldhdr.img" || echo "FAIL: make-plain-keyslot.py --old-reencrypt"
+sed "s|$work/rehdr.img|$work/oldhdr.img|" "$work/crypttab-re" > "$work/crypttab-old"
+expect "online encryption begun before cryptsetup 2.3.7 (no metadata digest): refused with the repair command" 5 \
+    "encrypting \\($RE_LOOP\\): FAILED \\(its reencryption metadata has no digest \\(written by cryptsetup before 2\\.3\\.7\\): run 'cryptsetup repair --header $work/oldhdr.img $RE_LOOP' with its passphrase, then resume the encryption\\); left to the passphrase prompt" \
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab-old" --conf "$work/noconf"
 if ls -d /run/ade-unlock* /tmp/ade-unlock* 2>/dev/null; then
     echo "FAIL: private directories left behind"
 else

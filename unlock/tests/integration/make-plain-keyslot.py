@@ -13,6 +13,12 @@
       left as they are: the real key still opens the header, and the mapping
       then shows the disk's bytes unencrypted (written by anyone).
 
+  make-plain-keyslot.py --old-reencrypt IMAGE
+      An online reencryption's metadata as cryptsetup before 2.3.7/2.4.3
+      wrote it: requirement "online-reencrypt" (version 1) and no digest
+      over the reencrypt keyslot (CVE-2021-4122 added both; 2.6.1 refuses
+      the old form until "cryptsetup repair" upgrades it).
+
 Both LUKS2 header copies are rewritten (JSON, sequence number, checksum), as
 cryptsetup writes them. A LUKS1 image (one cipher for keyslots and data) gets
 cipher_null/ecb as its cipher and keyslot SLOT's material in plain.
@@ -106,7 +112,8 @@ def plain_luks1(f, vk, slot):
 
 
 def main(argv):
-    segment = len(argv) > 1 and argv[1] == "--segment"
+    old_reencrypt = len(argv) > 1 and argv[1] == "--old-reencrypt"
+    segment = old_reencrypt or (len(argv) > 1 and argv[1] == "--segment")
     if segment:
         argv = argv[1:]
     if len(argv) < (2 if segment else 3):
@@ -118,7 +125,15 @@ def main(argv):
             return
         _, _, area = read_header(f, 0)
         meta = json.loads(area.split(b"\0", 1)[0])
-        if segment:
+        if old_reencrypt:
+            slots = [k for k, v in meta["keyslots"].items() if v["type"] == "reencrypt"]
+            if not slots:
+                sys.exit("no reencrypt keyslot")
+            for d in [k for k, v in meta["digests"].items() if v["keyslots"] == slots]:
+                del meta["digests"][d]
+            req = meta["config"]["requirements"]["mandatory"]
+            req[:] = ["online-reencrypt" if r.startswith("online-reencrypt") else r for r in req]
+        elif segment:
             for seg in meta["segments"].values():
                 seg["encryption"] = NULL_CIPHER
         else:

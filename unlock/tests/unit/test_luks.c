@@ -197,6 +197,7 @@ test_reencryption(void **state)
 	luks_get_info(ld, &info);
 	assert_string_equal(info.type, "LUKS2");
 	assert_true(info.reencrypt);
+	assert_false(info.reencrypt_old);	/* v2 metadata, with its digest */
 	/* Its plain segment is the encryption's own: not refused. */
 	assert_int_equal(info.plain_keyslot, -1);
 	assert_false(info.plain_segment);
