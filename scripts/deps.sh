@@ -9,7 +9,7 @@ PACKAGES="
     build-essential musl-tools pkg-config autoconf automake libtool autopoint
     gettext cmake dpkg-dev file binutils
     libcmocka-dev libcryptsetup-dev libdevmapper-dev libblkid-dev libjson-c-dev libbearssl-dev
-    cryptsetup-bin dosfstools mtools util-linux
+    cryptsetup-bin dosfstools mtools util-linux strace
     shellcheck cppcheck clang libclang-rt-14-dev llvm
     python3-jwcrypto
     qemu-system-x86 debootstrap cpio zstd fdisk e2fsprogs

@@ -554,6 +554,37 @@ s_overlay() {
     cat > "overlay/$1"
 }
 
+# A tools disk for the booted guest (whose root is busybox alone): an ext4
+# image holding the builder's programs (Debian's own binaries with the shared
+# libraries they load, run through the builder's ld.so: bin/NAME wrappers),
+# plus the files of directory EXTRA (a scenario's "run" script and its data).
+# The guest's init runs /run of the disk named by adeguest.run=.
+# s_tools IMAGE SIZE_MIB EXTRA PROGRAM...
+s_tools() {
+    _ti=$1 _ts=$2 _tx=$3
+    shift 3
+    q_builder
+    rm -rf toolsdir
+    mkdir -p toolsdir/bin toolsdir/libexec toolsdir/lib
+    for _p in "$@"; do
+        # shellcheck disable=SC2016  # expanded by the inner shell
+        _pp=$(q_chroot sh -c 'command -v "$1"' sh "$_p") || q_die "no $_p in the builder"
+        cp "$Q_BUILDER$_pp" "toolsdir/libexec/$_p"
+        q_chroot ldd "$_pp" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*ld-linux[^ ]*\) .*/\1/p' |
+            while read -r _l; do
+                cp -L "$Q_BUILDER$_l" toolsdir/lib/
+            done
+        # shellcheck disable=SC2016  # the wrapper's own expansions
+        printf '#!/bin/sh\nd=${0%%/bin/*}\nexec "$d/lib/ld-linux-x86-64.so.2" --library-path "$d/lib" "$d/libexec/%s" "$@"\n' \
+            "$_p" > "toolsdir/bin/$_p"
+        chmod 0755 "toolsdir/bin/$_p"
+    done
+    [ -e toolsdir/lib/ld-linux-x86-64.so.2 ] || q_die "s_tools: no ld-linux-x86-64.so.2 copied"
+    cp -a "$_tx/." toolsdir/
+    q_mkext4 "$_ti" "$_ts" toolsdir "$(cat /proc/sys/kernel/random/uuid)" tools
+    rm -rf toolsdir
+}
+
 # The regular expression of ade-unlock's line for a device it opened.
 e_opened() { printf 'ade-unlock: %s( \\(.*\\))?: opened as /dev/mapper/%s' "$1" "$1"; }
 

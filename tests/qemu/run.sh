@@ -105,17 +105,53 @@ scn_prepare() {
     touch "$S_DIR/.ready"
 }
 
-# One boot of UNIT KIND MODE S_DIR (its disks, built by the main run before
-# any boot), judged; prints its PASS:/FAIL: line.
+# The steps of a scenario that boots its guest more than once
+# (scn_steps="a b c": one boot each, in order, on disks that keep what the
+# guest wrote, blkw:), or nothing.
+scn_steps() { sed -n 's/^scn_steps="*\([^"]*\)"*$/\1/p' "$1"; }
+
+# One unit (UNIT KIND MODE S_DIR): its one boot, or each of its steps' boots
+# in order; a step after a failed one is not booted (and fails, named so).
 boot_one() {
+    scn_split "$1"
+    _steps=$(scn_steps "$_f")
+    if [ -z "$_steps" ]; then
+        boot_step "$@" ""
+        return
+    fi
+    # The written disks of this unit: copies of the scenario's, made at its
+    # first step and kept for the next.
+    _dd=$Q_BUILD/runs/$_b-$2-$3.disks
+    rm -rf "$_dd"
+    mkdir -p "$_dd"
+    _urc=0 _broke=
+    for _st in $_steps; do
+        if [ -n "$_broke" ]; then
+            _l=$_b/$2
+            [ "$3" = stock ] && _l=$_l-stock
+            echo "FAIL: $_l:$_st (not booted: step $_broke failed)"
+            continue
+        fi
+        boot_step "$@" "$_st" || { _urc=1; _broke=$_st; }
+    done
+    rm -rf "$_dd"
+    return "$_urc"
+}
+
+# One boot of UNIT KIND MODE S_DIR STEP (its disks, built by the main run
+# before any boot; STEP: "" or one of scn_steps), judged; prints its
+# PASS:/FAIL: line.
+boot_step() {
     _kind=$2
     _mode=$3
     S_DIR=$4
+    scn_step=$5
     scn_split "$1"
     _label=$_b/$_kind
     [ "$_mode" = stock ] && _label=$_label-stock
+    _label=$_label${scn_step:+:$scn_step}
     q_initrd "$_mode" "$_kind"
-    _run=$Q_BUILD/runs/$_b-$_kind-$_mode
+    _run=$Q_BUILD/runs/$_b-$_kind-$_mode${scn_step:+.$scn_step}
     rm -rf "$_run"
     mkdir -p "$_run"
     (
@@ -124,7 +160,7 @@ boot_one() {
         . "$_f"
         # shellcheck disable=SC1091  # written by its scn_build
         . ./vars
-        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow='' scn_smp=1 scn_halt=''
+        scn_cmdline='' scn_disks='' scn_expect='' scn_forbid='' scn_answer='' scn_skip='' scn_allow='' scn_smp=1 scn_halt='' scn_cut='' scn_timeout=''
         scn_boot "$_mode" "$_kind"
         if [ -n "$scn_skip" ]; then
             echo "$scn_skip" > "$_run/skip"
@@ -136,6 +172,8 @@ boot_one() {
             echo "b_answer='$scn_answer'"
             echo "b_smp='$scn_smp'"
             echo "b_halt='$scn_halt'"
+            echo "b_cut='$scn_cut'"
+            echo "b_timeout='$scn_timeout'"
         } > "$_run/boot.vars"
         printf '%s\n' "$scn_expect" | sed '/^$/d' > "$_run/expect"
         printf '%s\n' "${scn_forbid:-}" | sed '/^$/d' > "$_run/forbid"
@@ -148,7 +186,7 @@ boot_one() {
         echo "SKIP: $_label ($(cat "$_run/skip"))"
         return 0
     fi
-    b_cmdline='' b_disks='' b_answer='' b_smp=1 b_halt=''
+    b_cmdline='' b_disks='' b_answer='' b_smp=1 b_halt='' b_cut='' b_timeout=''
     # shellcheck disable=SC1091  # written just above
     . "$_run/boot.vars"
     # The scenario's files: overlay/ for ade-unlock's boots, overlay-all/
@@ -181,7 +219,8 @@ boot_one() {
         _stop="$_prompt|$_stop"
     fi
     # Disk files are the scenario's; a written one (blkrw:) is this boot's
-    # own, zeroed.
+    # own, zeroed; a kept one (blkw:, steps only) the unit's copy of the
+    # scenario's, written through and seen again by the next step.
     _disks=
     for _d in $b_disks; do
         case "$_d" in
@@ -190,13 +229,21 @@ boot_one() {
                 truncate -s 16M "$_run/${_d#*:}"
                 _disks="$_disks blkrw:$_run/${_d#*:}"
                 ;;
+            blkw:*)
+                [ -n "$scn_step" ] || q_die "blkw: disks are for scn_steps scenarios"
+                [ -e "$_dd/${_d#*:}" ] || cp --sparse=always "$S_DIR/${_d#*:}" "$_dd/${_d#*:}"
+                _disks="$_disks blkrw:$_dd/${_d#*:}"
+                ;;
             *) _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}" ;;
         esac
     done
     _t0=$(date +%s)
     Q_STOP_RE=$_stop
     Q_SMP=$b_smp
-    export Q_STOP_RE Q_SMP
+    # A boot that does more than boot (scn_timeout: seconds, a scenario's
+    # encryption run under TCG) gets longer than the default.
+    [ -n "$b_timeout" ] && [ "$b_timeout" -gt "$Q_BOOT_TIMEOUT" ] && Q_BOOT_TIMEOUT=$b_timeout
+    export Q_STOP_RE Q_SMP Q_BOOT_TIMEOUT
     # shellcheck disable=SC2086  # one word per disk
     q_boot "$_run" "$_run/initrd.img" "$b_cmdline" $_disks
     _rc=$?
@@ -212,6 +259,14 @@ boot_one() {
         124) _why="timed out after ${Q_BOOT_TIMEOUT} s (the guest never powered off)" ;;
         *) [ -n "$b_halt" ] && [ -n "$_stopped" ] || _why="QEMU exit $_rc" ;;
     esac
+    # A boot the scenario cuts (scn_cut: its QMP "quit" mid-run, a power
+    # cut) ends by that quit, before the guest's end.
+    if [ -n "$b_cut" ]; then
+        grep -q 'done$' "$_run/quit.log" 2> /dev/null ||
+            _why="${_why:+$_why; }the harness never cut it (quit.log: $(tail -n 1 "$_run/quit.log" 2> /dev/null))"
+        grep -q 'ADE-GUEST: booted' "$_run/console.log" &&
+            _why="${_why:+$_why; }it ran to its end before the cut"
+    fi
     while read -r _re; do
         grep -Eq -- "$_re" "$_run/console.log" || _why="${_why:+$_why; }missing /$_re/"
     done < "$_run/expect"
@@ -221,7 +276,7 @@ boot_one() {
             _hit=$(grep -E -- "$_re" "$_run/console.log" | head -n 1)
             [ -n "$_hit" ] && _why="${_why:+$_why; }reached the root: $_hit"
         done
-    else
+    elif [ -z "$b_cut" ]; then
         grep -Eq 'ADE-GUEST: booted' "$_run/console.log" || _why="${_why:+$_why; }no 'ADE-GUEST: booted'"
     fi
     while read -r _re; do

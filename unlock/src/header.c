@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -104,17 +105,130 @@ find_mount(const struct blockdev *dev, char *ret, size_t len)
 	return r;
 }
 
-/* Opens path under root, refusing to follow a final symlink. */
+/*
+ * Opens path under root one component at a time, never following a symlink
+ * (a planted /luks -> /elsewhere link is refused, not followed) and never
+ * climbing out with "..". Works on every kernel (openat2's RESOLVE_ flags
+ * need 5.6; Ubuntu 20.04 boots 5.4).
+ */
 static int
-open_under(const char *root, const char *path)
+open_under(const char *root, const char *path, int flags)
 {
-	char full[512];
+	char comp[256];
+	int dir, fd;
 
-	while (*path == '/')
-		path++;
-	if (snprintf(full, sizeof(full), "%s/%s", root, path) >= (int)sizeof(full))
-		return -ENAMETOOLONG;
-	return open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	dir = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return -1;
+	for (;;) {
+		const char *end;
+		size_t n;
+
+		while (*path == '/')
+			path++;
+		end = strchr(path, '/');
+		n = end != NULL ? (size_t)(end - path) : strlen(path);
+		if (n == 0 || n >= sizeof(comp) ||
+		    (n == 2 && path[0] == '.' && path[1] == '.')) {
+			close(dir);
+			errno = n >= sizeof(comp) ? ENAMETOOLONG : EINVAL;
+			return -1;
+		}
+		memcpy(comp, path, n);
+		comp[n] = '\0';
+		path += n;
+		while (*path == '/')
+			path++;
+		if (*path == '\0')
+			break;
+		fd = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (fd < 0) {
+			struct stat st;
+			int e = errno;
+
+			/* O_DIRECTORY answers a symlink with ENOTDIR: name it. */
+			if (e == ENOTDIR && fstatat(dir, comp, &st,
+			    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				e = ELOOP;
+			close(dir);
+			errno = e;
+			return -1;
+		}
+		close(dir);
+		dir = fd;
+	}
+	fd = openat(dir, comp, flags | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	{
+		int e = errno;
+
+		close(dir);
+		errno = e;
+	}
+	return fd;
+}
+
+/*
+ * Mounts dev in mnt (read-only without journal replay, or read-write), or
+ * finds where it is mounted already. Sets *ret_root to the directory to
+ * read under and *ret_mounted when the mount is ours.
+ */
+static int
+mount_dev(const struct blockdev *dev, bool rw, char *mnt, char *other,
+    size_t other_len, const char **ret_root, bool *ret_mounted)
+{
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (!rw)
+		fl |= MS_RDONLY;
+	/*
+	 * EBUSY: someone else holds the device. Where it is mounted already,
+	 * read it there; but systemd may be mounting it at this very moment
+	 * (its mount not yet in mountinfo), so look again for a while.
+	 */
+	for (int tries = 0;; tries++) {
+		if (mount(dev->node, mnt, dev->type, fl,
+		    rw ? "" : ro_options(dev->type)) == 0) {
+			*ret_root = mnt;
+			*ret_mounted = true;
+			return 0;
+		}
+		int r = -errno;
+
+		if (r != -EBUSY)
+			return r;
+		if (find_mount(dev, other, other_len) == 0) {
+			*ret_root = other;
+			return 0;
+		}
+		if (tries >= HEADER_BUSY_TRIES)
+			return r;
+		sleep_ms(100);
+	}
+}
+
+/* The header file at path under root, or path without a leading "/boot". */
+static int
+open_header(const char *root, const char *path, int flags)
+{
+	int fd = open_under(root, path, flags);
+
+	if (fd < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)
+		fd = open_under(root, path + 5, flags);
+	return fd;
+}
+
+/* Refuses what is not a plausible header file. */
+static int
+check_header_file(int fd, struct stat *st)
+{
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	if ((uint64_t)st->st_size > HEADER_MAX || st->st_size < 4096)
+		return -EFBIG;
+	return 0;
 }
 
 int
@@ -124,7 +238,7 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 	char dir[] = "/run/ade-unlock-hdr.XXXXXX";
 	char tdir[] = "/tmp/ade-unlock-hdr.XXXXXX";
 	char *mnt, other[256];
-	const char *root;
+	const char *root = NULL;
 	struct stat st;
 	int in = -1, out = -1, r;
 	bool mounted = false;
@@ -134,48 +248,16 @@ header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
 		mnt = mkdtemp(tdir);
 	if (mnt == NULL)
 		return -errno;
-	root = mnt;
-	/*
-	 * EBUSY: someone else holds the device. Where it is mounted already,
-	 * read it there; but systemd may be mounting it at this very moment
-	 * (its mount not yet in mountinfo), so look again for a while.
-	 */
-	for (int tries = 0;; tries++) {
-		if (mount(dev->node, mnt, dev->type, MS_RDONLY | MS_NOSUID |
-		    MS_NODEV | MS_NOEXEC, ro_options(dev->type)) == 0) {
-			mounted = true;
-			break;
-		}
-		r = -errno;
-		if (r != -EBUSY)
-			goto out;
-		if (find_mount(dev, other, sizeof(other)) == 0) {
-			root = other;	/* read it where it is mounted */
-			break;
-		}
-		if (tries >= HEADER_BUSY_TRIES)
-			goto out;
-		sleep_ms(100);
-	}
-	in = open_under(root, path);
-	if (in < 0 && errno == ENOENT && strncmp(path, "/boot/", 6) == 0)
-		in = open_under(root, path + 5);
+	r = mount_dev(dev, false, mnt, other, sizeof(other), &root, &mounted);
+	if (r < 0)
+		goto out;
+	in = open_header(root, path, O_RDONLY);
 	if (in < 0) {
 		r = -errno;
 		goto out;
 	}
-	if (fstat(in, &st) < 0) {
-		r = -errno;
+	if ((r = check_header_file(in, &st)) < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = -EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > HEADER_MAX || st.st_size < 4096) {
-		r = -EFBIG;
-		goto out;
-	}
 	out = memfd_create("ade-unlock-header", MFD_CLOEXEC);
 	if (out < 0) {
 		r = -errno;
@@ -195,5 +277,102 @@ out:
 	if (mounted)
 		(void)umount2(mnt, MNT_DETACH);
 	(void)rmdir(mnt);
+	return r;
+}
+
+int
+header_open_rw(const struct blockdev *dev, const char *path,
+    struct header_rw *ret)
+{
+	char other[256];
+	const char *root = NULL;
+	struct stat st;
+	bool mounted = false;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->fd = -1;
+	snprintf(ret->mnt, sizeof(ret->mnt), "/run/ade-unlock-hdr.XXXXXX");
+	if (mkdtemp(ret->mnt) == NULL) {
+		snprintf(ret->mnt, sizeof(ret->mnt), "/tmp/ade-unlock-hdr.XXXXXX");
+		if (mkdtemp(ret->mnt) == NULL) {
+			ret->mnt[0] = '\0';
+			return -errno;
+		}
+	}
+	r = mount_dev(dev, true, ret->mnt, other, sizeof(other), &root, &mounted);
+	ret->mounted = mounted;
+	if (r < 0)
+		goto fail;
+	if (!mounted) {
+		struct statvfs sv;
+
+		/* Mounted elsewhere: bound here, and made writable if need be. */
+		if (mount(other, ret->mnt, NULL, MS_BIND, NULL) < 0) {
+			r = -errno;
+			goto fail;
+		}
+		ret->mounted = true;
+		root = ret->mnt;
+		if (statvfs(ret->mnt, &sv) == 0 && (sv.f_flag & ST_RDONLY)) {
+			if (mount(NULL, ret->mnt, NULL, MS_REMOUNT | MS_NOSUID |
+			    MS_NODEV | MS_NOEXEC, NULL) < 0) {
+				r = -errno;
+				goto fail;
+			}
+			ret->made_rw = true;
+		}
+	}
+	ret->fd = open_header(root, path, O_RDWR);
+	if (ret->fd < 0) {
+		r = -errno;
+		goto fail;
+	}
+	if ((r = check_header_file(ret->fd, &st)) < 0)
+		goto fail;
+	snprintf(ret->path, sizeof(ret->path), "/proc/self/fd/%d", ret->fd);
+	return 0;
+fail:
+	(void)header_close_rw(ret);
+	return r;
+}
+
+int
+header_close_rw(struct header_rw *h)
+{
+	int r = 0;
+
+	if (h->fd >= 0) {
+		if (fsync(h->fd) < 0)
+			r = -errno;
+		if (close(h->fd) < 0 && r == 0 && errno != EINTR)
+			r = -errno;
+		h->fd = -1;
+	}
+	if (h->made_rw) {
+		/* Read-only again (the remount writes the filesystem back). */
+		if (mount(NULL, h->mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID |
+		    MS_NODEV | MS_NOEXEC, NULL) < 0 && r == 0)
+			r = -errno;
+		h->made_rw = false;
+	}
+	if (h->mounted) {
+		/*
+		 * A plain unmount writes the filesystem back before it
+		 * returns; only if something still holds it is it detached
+		 * (after a sync, so nothing is left in memory alone).
+		 */
+		if (umount2(h->mnt, 0) < 0) {
+			if (r == 0)
+				r = -errno;
+			sync();
+			(void)umount2(h->mnt, MNT_DETACH);
+		}
+		h->mounted = false;
+	}
+	if (h->mnt[0] != '\0') {
+		(void)rmdir(h->mnt);
+		h->mnt[0] = '\0';
+	}
 	return r;
 }

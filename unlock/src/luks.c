@@ -255,6 +255,9 @@ get_info_locked(struct luks_dev *ld, struct luks_info *ret)
 	 */
 	if (ret->reencrypt)
 		ret->reencrypt_old = reencrypt_is_old(ld->cd);
+	if (ret->reencrypt && !ret->reencrypt_old)
+		ret->reencrypt_crash = crypt_reencrypt_status(ld->cd, NULL) ==
+		    CRYPT_REENCRYPT_CRASH;
 	if (!ret->reencrypt)
 		ret->plain_segment = luks_cipher_is_plain(crypt_get_cipher(ld->cd),
 		    (size_t)crypt_get_volume_key_size(ld->cd)) != 0;

@@ -21,6 +21,12 @@ struct luks_info {
 	 * until "cryptsetup repair" upgrades it.
 	 */
 	bool		reencrypt_old;
+	/*
+	 * The reencryption was interrupted mid-step (power loss, a kill):
+	 * activating it runs libcryptsetup's crash recovery, which rewrites
+	 * the hotzone on the data device and records that in the header.
+	 */
+	bool		reencrypt_crash;
 	unsigned	active_keyslots;
 	uint32_t	max_pbkdf_kb;		/* largest Argon2 memory cost of a keyslot */
 	/*

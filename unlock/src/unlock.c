@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include <libcryptsetup.h>
 
@@ -417,6 +419,22 @@ cmp_keys(const void *a, const void *b)
  * files in version order, within the FAT reader's work budget and by
  * deadline (now_ms() clock). Returns the number of usable keys, or -errno.
  */
+/*
+ * True if path lives on a filesystem that ends with the boot (the
+ * initramfs's rootfs, tmpfs, ramfs): a file there is a copy, and what is
+ * written to it is lost.
+ */
+static bool
+on_volatile_fs(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0)
+		return false;
+	return (unsigned long)sf.f_type == TMPFS_MAGIC ||
+	    (unsigned long)sf.f_type == RAMFS_MAGIC;
+}
+
 static int
 read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 {
@@ -679,6 +697,7 @@ open_one(struct run *run, struct dev *d)
 	uint64_t start = now_ms(), deadline = start + (uint64_t)tout * 1000;
 	uint64_t kb = 0;
 	bool took = false, rejected = false;
+	struct header_rw hrw = { .fd = -1 };
 	int hfd = -1, r;
 
 	/* A dry run on a live system verifies the key even of open devices. */
@@ -716,13 +735,15 @@ open_one(struct run *run, struct dev *d)
 		if (r < 0) {
 			set_reason(d, DEV_FAILED, "cannot read header '%s' from "
 			    "%s (%s): %s", d->header, hd.name, hd.type,
-			    strerror(-r));
+			    r == -ELOOP ? "a symbolic link on its path (never "
+			    "followed)" : strerror(-r));
 			goto out;
 		}
 		header = hpath;
 	} else if (d->header[0] != '\0')
 		header = d->header;
 
+reload:
 	r = luks_load(bd.node, header, &ld);
 	if (r < 0) {
 		set_reason(d, DEV_FAILED, "%s: %s", header != NULL ? header :
@@ -760,7 +781,45 @@ open_one(struct run *run, struct dev *d)
 		    header != NULL ? d->header : "", d->spec);
 		goto out;
 	}
-	if (info.reencrypt)
+	/*
+	 * An interrupted reencryption step is recovered by the activation:
+	 * the hotzone rewritten on the data device and the header updated.
+	 * DESIGN allows that one write, against the real header only: a
+	 * recovery written to a copy is lost, the header on disk stays
+	 * "crashed", and every later open replays stale data over the hotzone.
+	 */
+	if (info.reencrypt_crash && !run->opts->dry_run && hfd >= 0) {
+		/* The copy read off the boot filesystem: load the real file. */
+		luks_free(ld);
+		ld = NULL;
+		close(hfd);
+		hfd = -1;
+		r = header_open_rw(&hd, d->header, &hrw);
+		if (r < 0) {
+			set_reason(d, DEV_FAILED, "its reencryption was interrupted, "
+			    "and its header '%s' on %s cannot be opened for the "
+			    "recovery: %s", d->header, hd.name, strerror(-r));
+			goto out;
+		}
+		log_info(d->name, "its reencryption was interrupted: recovering "
+		    "it against the real header '%s' on %s (mounted read-write "
+		    "for this step)", d->header, hd.name);
+		header = hrw.path;
+		goto reload;
+	}
+	if (info.reencrypt_crash && !run->opts->dry_run && header != NULL &&
+	    hrw.fd < 0 && on_volatile_fs(header)) {
+		set_reason(d, DEV_FAILED, "its reencryption was interrupted, and "
+		    "its header '%s' is a copy inside the initramfs: a recovery "
+		    "written there would be lost; open it once with the real "
+		    "header (cryptsetup open --header) to recover it", d->header);
+		goto out;
+	}
+	if (info.reencrypt_crash && (run->opts->dry_run || header == NULL))
+		log_info(d->name, "its reencryption was interrupted: %s recovers "
+		    "it on %s", run->opts->dry_run ? "opening it" : "opening it now",
+		    header != NULL ? d->header : "the device's own header");
+	else if (info.reencrypt && !info.reencrypt_crash)
 		log_info(d->name, "LUKS2 header in reencryption: opening it "
 		    "as it is (the reencryption resumes after boot)");
 
@@ -822,6 +881,16 @@ out:
 	luks_free(ld);
 	if (hfd >= 0)
 		close(hfd);
+	if (hrw.fd >= 0 || hrw.mnt[0] != '\0') {
+		r = header_close_rw(&hrw);
+		if (r < 0)
+			log_error(d->name, "writing back the header '%s' on %s "
+			    "failed: %s (check it before resuming the encryption)",
+			    d->header, hd.name, strerror(-r));
+		else if (d->state == DEV_OPENED)
+			log_info(d->name, "reencryption recovered; the header '%s' "
+			    "written back and %s unmounted", d->header, hd.name);
+	}
 	d->ms = now_ms() - start;
 }
 
