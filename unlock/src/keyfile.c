@@ -498,12 +498,38 @@ keyfile_kek_parse(const char *json, size_t len, struct secret *ret_kek)
 		r = -EPROTONOSUPPORT;
 		goto out;
 	}
+	/*
+	 * A key meant for something else (a JWK's "alg" or "use" naming
+	 * another purpose: a signing key, RSA) is not used to unwrap.
+	 */
+	{
+		struct json_object *a;
+
+		if (json_object_object_get_ex(o, "alg", &a) &&
+		    (!json_object_is_type(a, json_type_string) ||
+		    (!json_str_eq(a, "A256KW") && !json_str_eq(a, "dir") &&
+		    !json_str_eq(a, "A256GCM")))) {
+			r = -EPROTOTYPE;
+			goto out;
+		}
+		if (json_object_object_get_ex(o, "use", &a) &&
+		    (!json_object_is_type(a, json_type_string) ||
+		    !json_str_eq(a, "enc"))) {
+			r = -EPROTOTYPE;
+			goto out;
+		}
+	}
 	if (!json_object_object_get_ex(o, "k", &kv) ||
 	    !json_object_is_type(kv, json_type_string) ||
 	    b64url_decode(json_object_get_string(kv),
 	    (size_t)json_object_get_string_len(kv), k, sizeof(k), &n) < 0 ||
-	    (n != 16 && n != 24 && n != 32)) {
+	    (n != 16 && n != 24 && n != JWE_CEK_LEN)) {
 		r = -EINVAL;
+		goto out;
+	}
+	/* A256KW and A256GCM take 256-bit keys: a shorter AES key is named. */
+	if (n != JWE_CEK_LEN) {
+		r = -ERANGE;
 		goto out;
 	}
 	memcpy(ret_kek->buf, k, n);
@@ -617,6 +643,13 @@ keyfile_strerror(int r)
 		    "link";
 	case -EBADFD:
 		return "refused: not a regular file";
+	case -ERANGE:
+		return "the key-encryption key is a 128- or 192-bit AES key: "
+		    "A256KW and A256GCM need a 256-bit one";
+	case -EPROTOTYPE:
+		return "the key-encryption key's JWK is for another use (its "
+		    "\"alg\" must be \"A256KW\", \"dir\" or \"A256GCM\", its "
+		    "\"use\" \"enc\")";
 	default:
 		return r < 0 ? strerror(-r) : "success";
 	}

@@ -78,6 +78,45 @@ write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+void
+log_fatal_signal(int sig)
+{
+	/* Async-signal-safe: no stdio, no locks, errno kept. */
+	char line[96];
+	static const char a[] = "ade-unlock: fatal: signal ";
+	static const char b[] = "; keys wiped; exit ";
+	size_t o = 0;
+	int e = errno;
+
+	memcpy(line + o, a, sizeof(a) - 1);
+	o += sizeof(a) - 1;
+	for (int pass = 0; pass < 2; pass++) {
+		int v = pass == 0 ? sig : 128 + sig;
+		char d[8];
+		size_t n = 0;
+
+		do {
+			d[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v > 0 && n < sizeof(d));
+		while (n > 0)
+			line[o++] = d[--n];
+		if (pass == 0) {
+			memcpy(line + o, b, sizeof(b) - 1);
+			o += sizeof(b) - 1;
+		}
+	}
+	line[o++] = '\n';
+	write_all(STDERR_FILENO, line, o);
+	if (kmsg_fd >= 0) {
+		char k[100] = "<2>";
+
+		memcpy(k + 3, line, o);
+		write_all(kmsg_fd, k, o + 3);
+	}
+	errno = e;
+}
+
 /*
  * Length of the UTF-8 sequence at s (at most n bytes) and its code point, or
  * 0 if it is not well-formed (overlong, surrogate, past U+10FFFF, cut).

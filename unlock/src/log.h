@@ -23,6 +23,12 @@ void log_set_debug(bool on);
 size_t log_sanitize(char *line, size_t len);
 bool log_debug_enabled(void);
 int log_open_kmsg(void);
+
+/*
+ * "ade-unlock: fatal: signal N; keys wiped; exit 128+N" on stderr and
+ * /dev/kmsg, async-signal-safe: the crash handler's last word.
+ */
+void log_fatal_signal(int sig);
 void log_close(void);
 void log_msg(int prio, const char *subject, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -127,23 +127,71 @@ secret_wipe_all(void)
 		secret_wipe(pool, sizeof(struct secret) * SECRET_SLOTS);
 }
 
+static void (*fatal_hook)(int sig);
+
+void
+secret_on_fatal(void (*fn)(int sig))
+{
+	fatal_hook = fn;
+}
+
+/* A request to stop (TERM, INT, HUP, QUIT): wiped, then dies of it. */
 static void
-on_fatal_signal(int sig)
+on_stop_signal(int sig)
 {
 	secret_wipe_all();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
+/*
+ * A crash (ABRT: a library's assert or abort; SEGV, BUS, ILL, FPE, TRAP,
+ * SYS: a fault, musl's a_crash): wiped, the hook told, and _exit at once
+ * (no atexit handler, no stdio flush, nothing that could fault again). Only
+ * async-signal-safe calls here.
+ */
+static void
+on_crash_signal(int sig)
+{
+	secret_wipe_all();
+	if (fatal_hook != NULL)
+		fatal_hook(sig);
+	_exit(128 + sig);
+}
+
 void
 secret_install_signal_wipe(void)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
+	/*
+	 * Under AddressSanitizer its own SEGV/BUS/FPE/ILL handlers report the
+	 * fault (the test builds): only abort is ours there.
+	 */
+	static const int crashes[] = { SIGABRT,
+#if !defined(__SANITIZE_ADDRESS__) && !ADE_HAS_ASAN
+	    SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGSYS,
+#endif
+	};
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
+	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)sigaction(sigs[i], &sa, NULL);
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		(void)sigaction(stops[i], &sa, NULL);
+	/* Every other signal is held while a crash is handled. */
+	sa.sa_handler = on_crash_signal;
+	sigfillset(&sa.sa_mask);
+	sa.sa_flags = SA_RESETHAND;
+	for (size_t i = 0; i < sizeof(crashes) / sizeof(crashes[0]); i++)
+		(void)sigaction(crashes[i], &sa, NULL);
+	/*
+	 * A closed log pipe (the console gone, a wrapper's reader dead) must
+	 * not kill a run holding keys halfway: writes fail with EPIPE, the
+	 * run goes on, and /dev/kmsg still has every line.
+	 */
+	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGPIPE, &sa, NULL);
 }

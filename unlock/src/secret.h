@@ -43,7 +43,18 @@ void secret_wipe(void *p, size_t n);
 /* Constant-time comparison: 1 when equal, 0 otherwise (length not secret). */
 int secret_equal(const void *a, const void *b, size_t n);
 
-/* Wipes the secrets on SIGTERM, SIGINT, SIGHUP, SIGQUIT, then dies of it. */
+/*
+ * Wipes the secrets on SIGTERM, SIGINT, SIGHUP, SIGQUIT, then dies of it;
+ * on SIGABRT and the faults (SEGV, BUS, ILL, FPE, TRAP, SYS; under
+ * AddressSanitizer only ABRT) wipes, calls the fatal hook and _exits with
+ * 128 + the signal; ignores SIGPIPE (a closed log pipe never kills a run).
+ */
 void secret_install_signal_wipe(void);
+
+/*
+ * The function a crash signal calls after the wipe, before _exit (the last
+ * word on the console): it must be async-signal-safe. NULL: none.
+ */
+void secret_on_fatal(void (*fn)(int sig));
 
 #endif

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 
 #include <libcryptsetup.h>
@@ -435,6 +436,52 @@ on_volatile_fs(const char *path)
 	    (unsigned long)sf.f_type == RAMFS_MAGIC;
 }
 
+/*
+ * The KEK file in the initramfs, overwritten in place and removed as soon as
+ * it is loaded: it is needed once, and a tmpfs frees its pages unwiped. Not
+ * on a filesystem that outlives the boot (a dry run on the booted system
+ * reads the real file), never through a symlink.
+ */
+static void
+destroy_kek_file(const char *path)
+{
+	static const unsigned char zero[512];
+	struct stat st;
+	int fd;
+
+	if (!on_volatile_fs(path))
+		return;
+	fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_warn(path, "cannot overwrite the key-encryption key: %s",
+		    fd < 0 ? strerror(errno) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (off_t o = 0; o < st.st_size;) {
+		size_t n = (size_t)(st.st_size - o) < sizeof(zero) ?
+		    (size_t)(st.st_size - o) : sizeof(zero);
+		ssize_t w = pwrite(fd, zero, n, o);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			log_warn(path, "cannot overwrite the key-encryption key: %s",
+			    w < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		o += w;
+	}
+	(void)fsync(fd);
+	close(fd);
+	if (unlink(path) < 0)
+		log_warn(path, "cannot remove the key-encryption key: %s",
+		    strerror(errno));
+	else
+		log_debug(path, "key-encryption key overwritten and removed");
+}
+
 static int
 read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 {
@@ -543,6 +590,8 @@ read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 out:
 	fat_drop_cache(&vol);
 	close(fd);
+	if (kek != NULL && !run->opts->dry_run)
+		destroy_kek_file(run->conf.kek_path);
 	secret_free(kek);
 	return r;
 }
@@ -1135,6 +1184,7 @@ unlock_run(const struct unlock_opts *o)
 		(void)log_open_kmsg();
 	if (secret_init(NULL) < 0)
 		log_warn("memory", "cannot set up locked memory for keys");
+	secret_on_fatal(log_fatal_signal);
 	secret_install_signal_wipe();
 	luks_setup_logging();
 

@@ -24,7 +24,7 @@ work=$(mktemp -d)
 loops=""
 # shellcheck disable=SC2317  # called through the trap
 cleanup() {
-    for m in "$work/crmnt" "$work/ramfs" "$work/mnt-boot"; do
+    for m in "$work/crmnt" "$work/ramfs" "$work/mnt-boot" "$work/kekfs"; do
         umount "$m" 2>/dev/null
     done
     for l in $loops; do losetup -d "$l" 2>/dev/null; done
@@ -666,6 +666,31 @@ EOF
         "kek-none.jwk: cannot load the key-encryption key" \
         "no usable key file" \
         -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf8"
+    # A 128-bit JWK: named as such, not "integrity check failed".
+    (umask 077; printf '{"kty":"oct","k":"%s"}' "$(head -c 16 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')" \
+        > "$work/kek-128.jwk")
+    printf 'label = %s\nkek = %s\n' "$LABEL" "$work/kek-128.jwk" > "$work/conf9"
+    expect "JWE with a 128-bit KEK: refused as such, exit 3" 3 \
+        "kek-128.jwk: cannot load the key-encryption key: the key-encryption key is a 128- or 192-bit AES key: A256KW and A256GCM need a 256-bit one" \
+        -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf9"
+    # A real run with the KEK in the initramfs (a tmpfs): ade-unlock itself
+    # overwrites and removes it once loaded (activating fails here: no
+    # device-mapper). A dry run (every case above) leaves it.
+    mkdir -p "$work/kekfs"
+    mount -t tmpfs -o size=1M tmpfs "$work/kekfs"
+    cp -p "$work/kek.jwk" "$work/kekfs/kek.jwk"
+    printf 'label = %s\nkek = %s\n' "$LABEL" "$work/kekfs/kek.jwk" > "$work/conf10"
+    EXPECT_LIVE=1
+    expect "KEK in the initramfs: unwrapped with it (a real run)" 5 \
+        "osencrypt .*FAILED \\(activation failed" \
+        -- --cmdline "$work/cmdline5" --crypttab "$work/crypttab6" --conf "$work/conf10"
+    EXPECT_LIVE=
+    if [ -e "$work/kekfs/kek.jwk" ]; then
+        echo "FAIL: KEK in the initramfs: overwritten and removed by ade-unlock once loaded"
+    else
+        echo "PASS: KEK in the initramfs: overwritten and removed by ade-unlock once loaded"
+    fi
+    umount "$work/kekfs"
 else
     echo "SKIP: python3-jwcrypto missing: JWE cases not run"
 fi

@@ -959,22 +959,43 @@ test_kek_parse(void **state)
 	}
 	for (size_t i = 0; i < sizeof(k); i++)
 		k[i] = (unsigned char)(i * 29 + 1);
-	/* 16, 24 and 32 bytes are keys; other lengths are not. */
+	/*
+	 * 32 bytes is the key; 16 and 24 are AES keys of the wrong size
+	 * (named: -ERANGE); other lengths are not keys.
+	 */
 	for (size_t n = 0; n <= sizeof(k); n++) {
-		int ok = n == 16 || n == 24 || n == 32;
+		int ok = n == 32;
 
 		jwk_text(k, n, ",\"alg\":\"A256KW\",\"kid\":\"x\",\"use\":\"enc\"",
 		    json, sizeof(json));
 		memset(out->buf, 0xa5, sizeof(out->buf));
 		out->len = 1234;
 		assert_int_equal(keyfile_kek_parse(json, strlen(json), out),
-		    ok ? 0 : -EINVAL);
+		    ok ? 0 : n == 16 || n == 24 ? -ERANGE : -EINVAL);
 		if (ok) {
 			assert_int_equal(out->len, n);
 			assert_memory_equal(out->buf, k, n);
 			assert_true(all_zero(out->buf + n, sizeof(out->buf) - n));
 		} else
 			assert_int_equal(out->len, 1234);
+	}
+	/* The JWK's purpose: a key-encryption key for A256KW or "dir". */
+	{
+		static const struct { const char *extra; int want; } use[] = {
+			{ ",\"alg\":\"dir\"", 0 },
+			{ ",\"alg\":\"A256GCM\"", 0 },
+			{ ",\"use\":\"enc\"", 0 },
+			{ ",\"alg\":\"HS256\"", -EPROTOTYPE },
+			{ ",\"alg\":\"A128KW\"", -EPROTOTYPE },
+			{ ",\"alg\":7", -EPROTOTYPE },
+			{ ",\"use\":\"sig\"", -EPROTOTYPE },
+		};
+
+		for (size_t i = 0; i < sizeof(use) / sizeof(use[0]); i++) {
+			jwk_text(k, 32, use[i].extra, json, sizeof(json));
+			assert_int_equal(keyfile_kek_parse(json, strlen(json),
+			    out), use[i].want);
+		}
 	}
 	/* Not NUL-terminated: only len bytes are read. */
 	jwk_text(k, 32, "", json, sizeof(json));
@@ -1106,8 +1127,15 @@ test_kek_short_refused_at_use(void **state)
 	assert_non_null(out);
 	memcpy(k16, fx.kek, 16);
 	jwk_text(k16, 16, "", json, sizeof(json));
-	assert_int_equal(keyfile_kek_parse(json, strlen(json), out), 0);
-	assert_int_equal(out->len, 16);
+	/* Named where it is loaded, not mistaken for a wrong key later. */
+	fill_pattern(out);
+	assert_int_equal(keyfile_kek_parse(json, strlen(json), out), -ERANGE);
+	assert_int_equal(out->len, 1234);
+	assert_non_null(strstr(keyfile_strerror(-ERANGE), "256-bit"));
+	/* And if a short key got to the decoder anyway: refused there too. */
+	memcpy(out->buf, k16, 16);
+	secret_wipe(out->buf + 16, sizeof(out->buf) - 16);
+	out->len = 16;
 	expect_err_str(fx.a256kw, out, -EKEYREJECTED);
 	expect_err_str(fx.direct, out, -EKEYREJECTED);
 	secret_free(out);
@@ -1121,7 +1149,7 @@ test_strerror(void **state)
 	static const int codes[] = {
 		-ENODATA, -EFBIG, -ENOKEY, -EKEYREJECTED, -EBADMSG,
 		-EPROTONOSUPPORT, -EINVAL, -EMSGSIZE, -ENOMEM, -EPERM, -ELOOP,
-		-EBADFD,
+		-EBADFD, -ERANGE, -EPROTOTYPE,
 	};
 	const size_t n = sizeof(codes) / sizeof(codes[0]);
 

@@ -4,8 +4,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -96,14 +102,106 @@ test_equal_and_wipe(void **state)
 	secret_wipe(a, 0);
 }
 
-int
-main(void)
+static struct secret *crash_secret;
+static int crash_pipe = -1;
+
+/* The fatal hook: reports whether the secret was wiped before it ran. */
+static void
+crash_hook(int sig)
 {
+	char c = 'Z';
+
+	(void)sig;
+	for (size_t i = 0; i < sizeof(crash_secret->buf); i++)
+		if (crash_secret->buf[i] != 0)
+			c = 'N';
+	if (crash_secret->len != 0)
+		c = 'N';
+	(void)write(crash_pipe, &c, 1);
+}
+
+/*
+ * The child's part, in a fresh process (the pool is MADV_DONTFORK: a forked
+ * child does not have it): a secret, then abort(), as a library's assert().
+ */
+static int
+crash_child(int fd)
+{
+	crash_pipe = fd;
+	crash_secret = secret_new();
+	if (crash_secret == NULL)
+		return 90;
+	memset(crash_secret->buf, 0xA5, 64);
+	crash_secret->len = 64;
+	secret_on_fatal(crash_hook);
+	secret_install_signal_wipe();
+	abort();
+}
+
+static void
+test_abort_wipes_and_exits(void **state)
+{
+	int p[2], status;
+	char c = '?';
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char fd[16];
+
+		close(p[0]);
+		snprintf(fd, sizeof(fd), "%d", p[1]);
+		execl("/proc/self/exe", "test_secret", "--crash-child", fd,
+		    (char *)NULL);
+		_exit(91);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGABRT);
+	assert_int_equal(c, 'Z');
+}
+
+static void
+test_closed_pipe_does_not_kill(void **state)
+{
+	int p[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		secret_install_signal_wipe();
+		/* The reader is gone: EPIPE, not death by SIGPIPE. */
+		_exit(write(p[1], "x", 1) < 0 && errno == EPIPE ? 0 : 1);
+	}
+	close(p[0]);
+	close(p[1]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--crash-child") == 0)
+		return crash_child(atoi(argv[2]));
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_makes_undumpable),
 		cmocka_unit_test(test_free_wipes_slot),
 		cmocka_unit_test(test_slots_are_bounded_and_reused),
 		cmocka_unit_test(test_equal_and_wipe),
+		cmocka_unit_test(test_abort_wipes_and_exits),
+		cmocka_unit_test(test_closed_pipe_does_not_kill),
 	};
 
 	return cmocka_run_group_tests_name("secret", tests, NULL, NULL);
