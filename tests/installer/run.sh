@@ -245,6 +245,40 @@ c_idempotent() {
     expect_msg "$T_BUILD/run/second.log" "$K1: /boot/initrd.img-$K1 is up to date"
 }
 
+# The lock, against an unprivileged user: one who holds a lock in the
+# world-writable /run/lock (where the installer kept it) and plants a symlink
+# there must neither block the installer nor have it truncate a file.
+c_lock_unprivileged() {
+    mkdir -p "$T_ROOT/run/lock"
+    chmod 1777 "$T_ROOT/run/lock"
+    rm -f "$T_ROOT/run/lock/ade-unlock-install.lock"
+    echo "precious" > "$T_ROOT/etc/ade-victim"
+    # As nobody: the symlink planted, and a lock held on a file of its own.
+    t_in "$T_ROOT" setpriv --reuid 65534 --regid 65534 --clear-groups \
+        ln -s /etc/ade-victim /run/lock/ade-unlock-install.lock || { echo "cannot plant the symlink"; return 1; }
+    t_in "$T_ROOT" setpriv --reuid 65534 --regid 65534 --clear-groups \
+        sh -c 'exec 8> /run/lock/ade-held; flock 8; sleep 30' &
+    _holder=$!
+    inst --check > "$T_BUILD/run/lock.log" 2>&1
+    _rc=$?
+    kill "$_holder" 2> /dev/null
+    wait "$_holder" 2> /dev/null
+    cat "$T_BUILD/run/lock.log"
+    _bad=
+    [ "$_rc" -eq 0 ] || _bad="--check exit $_rc"
+    [ "$(cat "$T_ROOT/etc/ade-victim")" = precious ] || _bad="${_bad:+$_bad; }the planted symlink's target was written"
+    [ "$(stat -c '%u %a' "$T_ROOT/run/ade-unlock-install")" = "0 700" ] ||
+        _bad="${_bad:+$_bad; }/run/ade-unlock-install is $(stat -c '%U %a' "$T_ROOT/run/ade-unlock-install")"
+    # nobody cannot reach the lock the installer takes.
+    if t_in "$T_ROOT" setpriv --reuid 65534 --regid 65534 --clear-groups \
+        sh -c 'exec 8> /run/ade-unlock-install/lock' 2> /dev/null; then
+        _bad="${_bad:+$_bad; }an unprivileged user can open the lock"
+    fi
+    rm -f "$T_ROOT/run/lock/ade-unlock-install.lock" "$T_ROOT/run/lock/ade-held" "$T_ROOT/etc/ade-victim"
+    [ -z "$_bad" ] || { echo "$_bad"; return 1; }
+    echo "the symlink's target untouched; the lock in a root-only directory, out of nobody's reach"
+}
+
 c_check_good() {
     inst --check > "$T_BUILD/run/check.log" 2>&1
     _rc=$?
@@ -786,7 +820,7 @@ vm_crypttab > "$T_ROOT/etc/crypttab"
 t_log "inputs ready after $(($(date +%s) - start)) s (root $T_ROOT, kernels $K1 and $K2)"
 
 all="conv-ade-data conv-systemd-style conv-not-ours-unchanged conv-conf-key conv-detached-header
-    conv-header-on-root conv-unresolvable conv-not-luks install idempotent check-good
+    conv-header-on-root conv-unresolvable conv-not-luks install idempotent check-good lock-unprivileged
     rejected-config kernel-update kernel-install-plugin qemu-boot fault-dracut-killed
     fault-interrupted fault-disk-full fault-binary-missing fault-selfcheck fault-image-lacks-module
     fault-image-selfcheck check-broken postinst-rebuilds check-stale hostonly kernel-remove
