@@ -123,7 +123,7 @@ demo: unlock/ade-unlock
 	sh tests/qemu/demo.sh --kind $(KIND)
 
 qemu-test: unlock/ade-unlock
-	sh tests/qemu/run.sh
+	sh tests/qemu/run.sh --long
 	sh tests/qemu/run.sh --stock
 
 # The installer in a debootstrapped Debian 12 chroot: kernel updates, faults.

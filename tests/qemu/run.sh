@@ -8,11 +8,13 @@ set -u
 
 usage() {
     cat << 'EOF'
-usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--list] [SCENARIO...]
+usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--long] [--list] [SCENARIO...]
   --stock        boot with dracut's stock crypt module (rd.luks.key on the BEK
                  volume) instead of ade-unlock: the baseline
   --kind KIND    only this initramfs kind (default: systemd and shell)
   -j N           boots side by side (default 2)
+  --long         a full run also boots the variants a scenario keeps for
+                 long runs (scn_long: make qemu-test; make test leaves them)
   --list         list the scenarios and exit
   SCENARIO       a scenario file's name or number (1, 01, 01-luks2-data),
                  or one variant of it (10-hostile-bek.loop); default: all
@@ -42,14 +44,23 @@ scn_file() {
 # The variants a scenario file declares (scn_variants="a b"), or nothing.
 scn_variants() { sed -n 's/^scn_variants="*\([^"]*\)"*$/\1/p' "$1"; }
 
-# The boot units of a scenario file: FILE, or FILE@VARIANT for each variant.
+# The variants a full run leaves out unless --long (scn_long="a b": the rest
+# of a matrix whose other variants make test boots), or nothing.
+scn_long() { sed -n 's/^scn_long="*\([^"]*\)"*$/\1/p' "$1"; }
+
+# The boot units of a scenario file: FILE, or FILE@VARIANT for each variant
+# (without its scn_long ones unless ALL is 1).
+# scn_units FILE [ALL]
 scn_units() {
     _vs=$(scn_variants "$1")
     if [ -z "$_vs" ]; then
         echo "$1"
         return 0
     fi
+    _lv=
+    [ "${2:-1}" = 1 ] || _lv=$(scn_long "$1")
     for _v in $_vs; do
+        case " $_lv " in *" $_v "*) continue ;; esac
         echo "$1@$_v"
     done
 }
@@ -336,10 +347,12 @@ esac
 mode=ours
 kinds="systemd shell"
 jobs=2
+long=0
 names=
 while [ $# -gt 0 ]; do
     case "$1" in
         --stock) mode=stock ;;
+        --long) long=1 ;;
         --kind)
             kinds=${2:-}
             shift
@@ -388,7 +401,7 @@ fi
 units=
 if [ -z "$names" ]; then
     for f in "$Q_DIR"/scenarios/*.sh; do
-        units="$units $(scn_units "$f")"
+        units="$units $(scn_units "$f" "$long")"
     done
 else
     for n in $names; do
