@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include "fat.h"
 #include "secret.h"
@@ -990,13 +993,30 @@ fat_set_limits(struct fat_volume *v, uint64_t bytes, uint32_t links,
 }
 
 /* see fat.h */
-void
+int
 fat_drop_cache(struct fat_volume *v)
 {
-	if (v->fd >= 0)
-		(void)posix_fadvise(v->fd, 0, 0, POSIX_FADV_DONTNEED);
+	int r = 0;
+
+	if (v->fd >= 0) {
+		struct stat st;
+		int e;
+
+		/*
+		 * The key files' clusters are in the page cache now: dropped,
+		 * a block device's whole cache (BLKFLSBUF, root only), and in
+		 * any case this file's clean pages.
+		 */
+		if (fstat(v->fd, &st) == 0 && S_ISBLK(st.st_mode) &&
+		    ioctl(v->fd, BLKFLSBUF, 0) < 0)
+			r = -errno;
+		e = posix_fadvise(v->fd, 0, 0, POSIX_FADV_DONTNEED);
+		if (e != 0 && r == 0)
+			r = -e;
+	}
 	v->cache_len = 0;
 	secret_wipe(v->cache, sizeof(v->cache));
+	return r;
 }
 
 /* see fat.h */

@@ -136,8 +136,13 @@ typedef int (*fat_dir_cb)(const struct fat_entry *e, void *userdata);
 int fat_list_dir(struct fat_volume *v, const char *path, fat_dir_cb cb,
     void *userdata);
 
-/* Drops the device's page cache, so no copy of the key stays in it. */
-void fat_drop_cache(struct fat_volume *v);
+/*
+ * Wipes the reader's own cache and drops the device's page cache (a block
+ * device's whole buffer cache with BLKFLSBUF, then POSIX_FADV_DONTNEED), so
+ * no copy of a key stays there. Returns 0, or the -errno of the first step
+ * that failed (the cache may still hold the key files' clusters).
+ */
+int fat_drop_cache(struct fat_volume *v);
 
 /* What an error code returned by this module means (static string). */
 const char *fat_strerror(int r);

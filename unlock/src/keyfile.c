@@ -456,6 +456,8 @@ keyfile_decode_ex(const unsigned char *data, size_t len,
 	}
 	d.format = KEYFILE_JWE;
 	r = jwe_decode(data, len, kek, ret_pass, &d);
+	/* BearSSL's block calls expand the AES subkeys on their stack. */
+	secret_scrub_stack();
 out:
 	if (r < 0)
 		secret_wipe(ret_pass, sizeof(*ret_pass));

@@ -283,6 +283,11 @@ luks_activate(struct luks_dev *ld, const char *name, const struct secret *key,
 	else
 		r = crypt_activate_by_passphrase(ld->cd, name, CRYPT_ANY_SLOT,
 		    (const char *)key->buf, key->len, flags);
+	/*
+	 * The key derivation ran on this thread's stack (nettle's PBKDF2
+	 * HMAC state, libcryptsetup's locals around it): wiped here.
+	 */
+	secret_scrub_stack();
 	pthread_mutex_unlock(&cs_lock);
 	return r;
 }

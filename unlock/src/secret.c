@@ -33,6 +33,16 @@ secret_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+__attribute__((noinline)) void
+secret_scrub_stack(void)
+{
+	unsigned char area[SECRET_STACK_SCRUB];
+
+	explicit_bzero(area, sizeof(area));
+	/* Keep the array (and its wipe) even where nothing reads it. */
+	__asm__ __volatile__("" : : "r"(area) : "memory");
+}
+
 int
 secret_equal(const void *a, const void *b, size_t n)
 {

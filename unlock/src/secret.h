@@ -40,6 +40,15 @@ void secret_wipe_all(void);
 /* explicit_bzero that accepts NULL and 0. */
 void secret_wipe(void *p, size_t n);
 
+/*
+ * Zeroes SECRET_STACK_SCRUB bytes of stack below the caller's frame, where
+ * the library code it just called kept key material in its own locals
+ * (BearSSL's expanded AES subkeys, nettle's HMAC state in PBKDF2). Call it
+ * right after such a call, from the function that made it.
+ */
+#define SECRET_STACK_SCRUB	(32u << 10)
+void secret_scrub_stack(void);
+
 /* Constant-time comparison: 1 when equal, 0 otherwise (length not secret). */
 int secret_equal(const void *a, const void *b, size_t n);
 

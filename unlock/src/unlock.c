@@ -488,7 +488,7 @@ read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 	static struct fat_volume vol;
 	struct secret *kek = NULL;
 	bool kek_tried = false;
-	int fd, r, usable = 0;
+	int fd, r, r2, usable = 0;
 	unsigned named;
 
 	fd = open(bek->node, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -588,7 +588,9 @@ read_keys(struct run *run, const struct blockdev *bek, uint64_t deadline)
 	}
 	r = usable;
 out:
-	fat_drop_cache(&vol);
+	if ((r2 = fat_drop_cache(&vol)) < 0)
+		log_debug(run->label, "page cache of %s not dropped: %s",
+		    bek->name, strerror(-r2));
 	close(fd);
 	if (kek != NULL && !run->opts->dry_run)
 		destroy_kek_file(run->conf.kek_path);

@@ -52,6 +52,15 @@ part = open(sys.argv[2]).read().split(".")[1]
 wrapped = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 open(sys.argv[3], "wb").write(aes_key_unwrap(kek, wrapped))
 EOF2
+        # The forms the two AES keys take inside BearSSL's aes_ct64 (ade-unlock's
+        # key unwrap and GCM): a context's bitsliced subkeys, and the
+        # expanded subkeys each block call builds on the stack.
+        cc -O1 -o aes-ct64-keys "$Q_DIR/aes-ct64-keys.c" /usr/lib/x86_64-linux-gnu/libbearssl.a ||
+            q_die "cannot build aes-ct64-keys (libbearssl-dev)"
+        for _k in kek cek; do
+            ./aes-ct64-keys "other/$_k" "other/$_k.skey" "other/$_k.skx" || q_die "aes-ct64-keys $_k"
+        done
+        rm -f aes-ct64-keys
         printf '{"kty":"oct","k":"%s"}' "$(cat other/kek.b64url)" | s_overlay etc/ade-unlock/kek.jwk
         chmod 0600 overlay/etc/ade-unlock/kek.jwk
     else
@@ -171,6 +180,10 @@ scn_check() {
     [ "$scn_variant" = wrapped ] && _specs="$_specs
 KEK(raw) other/kek must
 CEK(raw) other/cek must
+KEK(AES-subkeys) other/kek.skey must
+KEK(AES-expanded) other/kek.skx must
+CEK(AES-subkeys) other/cek.skey must
+CEK(AES-expanded) other/cek.skx must
 KEK(JWK-text) other/kek.b64url after"
     _needles=$(echo "$_specs" | cut -d ' ' -f 2)
     # The dumps are the guest's memory: they hold the kernel command line.
