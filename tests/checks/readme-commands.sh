@@ -10,6 +10,10 @@
 #                      --help answers (exit 0) and names every --OPTION shown
 # Anything else is a command this check does not know: a failure, so that a
 # new kind of command in the README gets a check of its own here.
+# ```sh-azure blocks are run on an operator's machine with the Azure CLI,
+# which this machine has not: each block must parse (sh -n), and every az
+# command it uses must be one of AZ_KNOWN, the commands whose flags were
+# checked against the Azure CLI's source (docs/operators.md names it).
 # (`make demo` is run for real by scripts/run-tests.sh, `make test` is this run.)
 set -u
 
@@ -57,6 +61,41 @@ help_answers() {
             fail "$src: '$line': $_what --help does not name $_o"
     done
 }
+
+# "az GROUP... COMMAND" prefixes the documentation may use.
+AZ_KNOWN="vm show|vm encryption show|disk show|keyvault secret show|keyvault secret list|keyvault key decrypt|rest|extension add|vm repair create|vm repair restore"
+azure_blocks() {
+    for md in $(git ls-files '*.md'); do
+        awk -v f="$md" -v d="$1" '
+            /^```/ {
+                if (inaz) { close(out); inaz = 0; next }
+                if ($0 == "```sh-azure") { k++; out = d "/" k; print f > (d "/" k ".src"); close(d "/" k ".src"); inaz = 1 }
+                next
+            }
+            inaz { print > out }' "$md"
+    done
+}
+azdir=$(mktemp -d)
+azure_blocks "$azdir"
+for b in "$azdir"/*.src; do
+    [ -f "$b" ] || continue
+    blk=${b%.src}
+    src=$(cat "$b")
+    n=$((n + 1))
+    sh -n "$blk" 2> "$azdir/err" || fail "$src: a sh-azure block does not parse: $(head -n 1 "$azdir/err")"
+    grep -o 'az [a-z][a-z -]*' "$blk" | sed 's/ -.*//; s/ *$//' | sort -u > "$azdir/used"
+    while read -r used; do
+        _ok=0
+        _ifs=$IFS
+        IFS='|'
+        for k in $AZ_KNOWN; do
+            case "$used " in "az $k "*) _ok=1 ;; esac
+        done
+        IFS=$_ifs
+        [ "$_ok" -eq 1 ] || fail "$src: '$used': an az command whose flags were not checked (AZ_KNOWN)"
+    done < "$azdir/used"
+done
+rm -rf "$azdir"
 
 tab=$(printf '\t')
 list=$(mktemp)

@@ -126,7 +126,8 @@ struct conf {
 					 * lowercase; compare ignoring case */
 	int		timeout_s;	/* timeout = SEC (default 60) */
 	unsigned	device_timeout_s; /* device-timeout = SEC: per-device
-					 * wait when crypttab has no timeout=
+					 * wait when crypttab has no
+					 * x-systemd.device-timeout=
 					 * (default 30) */
 	char		kek_path[256];	/* kek = absolute path */
 	unsigned	parallel;	/* parallel = N, 0 = auto (default) */

@@ -205,7 +205,7 @@ is_ignored_option(const char *name, size_t n)
 	return false;
 }
 
-/* Parses a duration option value; 0 = unset. */
+/* Parses a duration option value ("infinity" is capped like any other). */
 static int
 opt_seconds(const struct ct_ctx *x, const char *field, const char *v,
     size_t vn, unsigned *ret)
@@ -294,7 +294,14 @@ ct_option(const struct ct_ctx *x, struct crypttab_entry *e, const char *o,
 		e->flags |= CT_HEADER;
 		return 0;
 	} else if (kn == 7 && memcmp(o, "timeout", 7) == 0) {
-		return opt_seconds(x, field, v, vn, &e->timeout_s);
+		return opt_seconds(x, field, v, vn, &e->prompt_timeout_s);
+	} else if (kn == 24 &&
+	    memcmp(o, "x-systemd.device-timeout", 24) == 0) {
+		if ((r = opt_seconds(x, field, v, vn,
+		    &e->device_timeout_s)) < 0)
+			return r;
+		e->device_timeout_set = true;
+		return 0;
 	} else if (kn == 15 && memcmp(o, "keyfile-timeout", 15) == 0) {
 		return opt_seconds(x, field, v, vn, &e->keyfile_timeout_s);
 	} else if (kn == 12 && memcmp(o, "keyfile-size", 12) == 0) {
@@ -358,48 +365,15 @@ ct_options(const struct ct_ctx *x, struct crypttab_entry *e, const char *s,
 }
 
 /*
- * One line (without its newline) into e. Returns 1 for an entry, 0 for a
- * blank or comment line, -errno on error.
+ * One entry from its raw fields f[0..nf) (2 to 4) into e, numbered x->line.
+ * Returns 0 or -errno.
  */
 static int
-ct_line(const struct ct_ctx *x, const char *s, size_t n,
-    struct crypttab_entry *e)
+ct_entry(const struct ct_ctx *x, const char *const *f, const size_t *fn,
+    size_t nf, struct crypttab_entry *e)
 {
-	const char *f[5];
-	size_t fn[5], nf = 0, i = 0;
 	char q[64];
 	int r;
-
-	if (n > CONFIG_LINE_MAX) {
-		config_error_set(x->err, x->file, x->line, "",
-		    "line longer than %d bytes", CONFIG_LINE_MAX);
-		return -EINVAL;
-	}
-	while (i < n && is_sep(s[i]))
-		i++;
-	if (i == n || s[i] == '#')
-		return 0;
-	while (i < n && nf < 5) {
-		f[nf] = s + i;
-		while (i < n && !is_sep(s[i]))
-			i++;
-		fn[nf] = (size_t)(s + i - f[nf]);
-		nf++;
-		while (i < n && is_sep(s[i]))
-			i++;
-	}
-	if (nf < 2) {
-		config_error_set(x->err, x->file, x->line, "device",
-		    "only one field; expected 'name device [keyfile "
-		    "[options]]'");
-		return -EINVAL;
-	}
-	if (nf > 4) {
-		config_error_set(x->err, x->file, x->line, "",
-		    "more than 4 fields (write a blank inside a field as "
-		    "\\x20)");
-		return -EINVAL;
-	}
 
 	memset(e, 0, sizeof(*e));
 	e->line = x->line;
@@ -435,6 +409,117 @@ ct_line(const struct ct_ctx *x, const char *s, size_t n,
 	}
 	if (nf == 4 && (r = ct_options(x, e, f[3], fn[3])) < 0)
 		return r;
+	return 0;
+}
+
+/* The option ADE's OS-disk line ends with (azure-linux-extensions). */
+#define ADE_OS_HEADER_OPT	"header=/boot/luks/osluksheader"
+
+/*
+ * ADE appends its OS-disk line ("osencrypt DEV KEY luks,discard,header=
+ * /boot/luks/osluksheader") without a newline, and then its data-disk line
+ * right after it. Returns where the glued name starts in the raw options
+ * field s[0..n): just after the last ADE_OS_HEADER_OPT that begins an option
+ * and is followed by a byte other than ','; 0 if there is none.
+ */
+static size_t
+ade_glue_at(const char *s, size_t n)
+{
+	const size_t hn = sizeof(ADE_OS_HEADER_OPT) - 1;
+	size_t at = 0;
+
+	for (size_t i = 0; i + hn < n; i++)
+		if ((i == 0 || s[i - 1] == ',') &&
+		    memcmp(s + i, ADE_OS_HEADER_OPT, hn) == 0 &&
+		    s[i + hn] != ',')
+			at = i + hn;
+	return at;
+}
+
+/*
+ * ADE's glued line, raw fields f[0..nf) (5 to 7): the first entry is fields
+ * 1 to 4 with field 4 cut at glue; the second is the rest of field 4 and
+ * fields 5 on. Both get the line's number. Returns 2 or -errno.
+ */
+static int
+ct_glued(const struct ct_ctx *x, const char *const *f, const size_t *fn,
+    size_t nf, size_t glue, struct crypttab_entry e[2])
+{
+	const size_t fn1[4] = { fn[0], fn[1], fn[2], glue };
+	const char *g[4] = { f[3] + glue };
+	size_t gn[4] = { fn[3] - glue };
+	char q1[40], q2[40];
+	int r;
+
+	for (size_t k = 4; k < nf; k++) {
+		g[k - 3] = f[k];
+		gn[k - 3] = fn[k];
+	}
+	if ((r = ct_entry(x, f, fn1, 4, &e[0])) < 0)
+		return r;
+	if ((r = ct_entry(x, g, gn, nf - 3, &e[1])) < 0)
+		return r;
+	config_warn(x->warn, "%s:%u: two entries on one line (%s and %s): "
+	    "ADE appended its osencrypt line without a newline; read as two "
+	    "lines", x->file, x->line,
+	    config_quote(q1, sizeof(q1), e[0].name, strlen(e[0].name)),
+	    config_quote(q2, sizeof(q2), e[1].name, strlen(e[1].name)));
+	return 2;
+}
+
+/* Fields of one line: 4 + ADE's glued 3, and one to see that it is more. */
+#define CT_FIELDS_MAX	8
+
+/*
+ * One line (without its newline) into e[0] (and e[1]). Returns the number of
+ * entries: 0 for a blank or comment line, 1, or 2 for ADE's glued line (see
+ * ade_glue_at()); -errno on error.
+ */
+static int
+ct_line(const struct ct_ctx *x, const char *s, size_t n,
+    struct crypttab_entry e[2])
+{
+	const char *f[CT_FIELDS_MAX];
+	size_t fn[CT_FIELDS_MAX], nf = 0, i = 0, glue = 0;
+	int r;
+
+	if (n > CONFIG_LINE_MAX) {
+		config_error_set(x->err, x->file, x->line, "",
+		    "line longer than %d bytes", CONFIG_LINE_MAX);
+		return -EINVAL;
+	}
+	while (i < n && is_sep(s[i]))
+		i++;
+	if (i == n || s[i] == '#')
+		return 0;
+	while (i < n && nf < CT_FIELDS_MAX) {
+		f[nf] = s + i;
+		while (i < n && !is_sep(s[i]))
+			i++;
+		fn[nf] = (size_t)(s + i - f[nf]);
+		nf++;
+		while (i < n && is_sep(s[i]))
+			i++;
+	}
+	if (nf < 2) {
+		config_error_set(x->err, x->file, x->line, "device",
+		    "only one field; expected 'name device [keyfile "
+		    "[options]]'");
+		return -EINVAL;
+	}
+	/* The glued entry is 2 to 4 fields: fields 5 to 7 at most. */
+	if (nf > 4 && nf < CT_FIELDS_MAX)
+		glue = ade_glue_at(f[3], fn[3]);
+	if (nf > 4 && glue == 0) {
+		config_error_set(x->err, x->file, x->line, "",
+		    "more than 4 fields (write a blank inside a field as "
+		    "\\x20)");
+		return -EINVAL;
+	}
+	if (glue != 0)
+		return ct_glued(x, f, fn, nf, glue, e);
+	if ((r = ct_entry(x, f, fn, nf, &e[0])) < 0)
+		return r;
 	return 1;
 }
 
@@ -461,6 +546,35 @@ next_line(struct ct_lines *l, const char **ret_s, size_t *ret_n)
 	return true;
 }
 
+/*
+ * Records name, of line x->line, as entry *n of names and lines: -EINVAL if
+ * it is already there, -E2BIG when the table is full.
+ */
+static int
+ct_add_name(const struct ct_ctx *x, char names[][128], unsigned *lines,
+    unsigned *n, const char *name)
+{
+	char q[80];
+
+	for (unsigned i = 0; i < *n; i++) {
+		if (strcmp(names[i], name) == 0) {
+			config_error_set(x->err, x->file, x->line, "name",
+			    "%s is already used on line %u",
+			    config_quote(q, sizeof(q), name, strlen(name)),
+			    lines[i]);
+			return -EINVAL;
+		}
+	}
+	if (*n == CRYPTTAB_MAX_ENTRIES) {
+		config_error_set(x->err, x->file, x->line, "",
+		    "more than %d entries", CRYPTTAB_MAX_ENTRIES);
+		return -E2BIG;
+	}
+	memcpy(names[*n], name, strlen(name) + 1);
+	lines[(*n)++] = x->line;
+	return 0;
+}
+
 /* see crypttab.h */
 int
 crypttab_parse(const char *text, size_t len, const char *filename,
@@ -471,7 +585,7 @@ crypttab_parse(const char *text, size_t len, const char *filename,
 	unsigned lines[CRYPTTAB_MAX_ENTRIES];
 	struct ct_ctx x = { filename != NULL ? filename : "crypttab", 0, err,
 	    warn };
-	struct crypttab_entry e;
+	struct crypttab_entry e[2];
 	struct ct_lines l = { text, 0, 0, 0 };
 	const char *s;
 	unsigned n = 0;
@@ -483,31 +597,17 @@ crypttab_parse(const char *text, size_t len, const char *filename,
 
 	/* Pass 1: validate everything; ret is not touched. */
 	while (next_line(&l, &s, &sn)) {
-		x.line = l.line;
-		if ((r = ct_line(&x, s, sn, &e)) < 0)
-			goto out;
-		if (r == 0)
-			continue;
-		for (unsigned i = 0; i < n; i++) {
-			if (strcmp(names[i], e.name) == 0) {
-				char q[80];
+		int ne;
 
-				config_error_set(err, x.file, x.line, "name",
-				    "%s is already used on line %u",
-				    config_quote(q, sizeof(q), e.name,
-				    strlen(e.name)), lines[i]);
-				r = -EINVAL;
-				goto out;
-			}
-		}
-		if (n == CRYPTTAB_MAX_ENTRIES) {
-			config_error_set(err, x.file, x.line, "",
-			    "more than %d entries", CRYPTTAB_MAX_ENTRIES);
-			r = -E2BIG;
+		x.line = l.line;
+		if ((ne = ct_line(&x, s, sn, e)) < 0) {
+			r = ne;
 			goto out;
 		}
-		memcpy(names[n], e.name, sizeof(names[n]));
-		lines[n++] = x.line;
+		for (int k = 0; k < ne; k++)
+			if ((r = ct_add_name(&x, names, lines, &n,
+			    e[k].name)) < 0)
+				goto out;
 	}
 
 	/* Pass 2: the same lines again, now into ret; cannot fail. */
@@ -516,10 +616,11 @@ crypttab_parse(const char *text, size_t len, const char *filename,
 	l.pos = 0;
 	l.line = 0;
 	ret->n = 0;
-	while (next_line(&l, &s, &sn) && ret->n < n) {
+	while (ret->n < n && next_line(&l, &s, &sn)) {
 		x.line = l.line;
-		if (ct_line(&x, s, sn, &ret->e[ret->n]) == 1)
-			ret->n++;
+		r = ct_line(&x, s, sn, e);
+		for (int k = 0; k < r && ret->n < n; k++)
+			ret->e[ret->n++] = e[k];
 	}
 	r = 0;
 out:

@@ -3,6 +3,7 @@
 #ifndef ADE_CRYPTTAB_H
 #define ADE_CRYPTTAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,11 +49,31 @@ struct crypttab_entry {
 	char		header[256];	/* header=PATH[:DEVICE]: PATH */
 	char		header_dev[256]; /* DEVICE, "" when not given */
 	unsigned	flags;		/* enum crypttab_flag */
-	unsigned	timeout_s;	/* timeout= (0 = unset) */
-	unsigned	keyfile_timeout_s; /* keyfile-timeout= (0 = unset) */
-	uint64_t	keyfile_size;	/* 0 = unset */
-	uint64_t	keyfile_offset;	/* 0 = unset */
-	unsigned	tries;		/* tries= (0 = unset) */
+	/*
+	 * x-systemd.device-timeout=: systemd waits this long for the device
+	 * to show up; so does ade-unlock, per device, instead of the conf
+	 * file's device-timeout. 0 means do not wait (valid: the flag tells
+	 * it from unset); "infinity" is capped at CONFIG_TIMEOUT_MAX.
+	 */
+	unsigned	device_timeout_s;
+	bool		device_timeout_set;
+	/*
+	 * timeout=: systemd's password prompt timeout (0 = unset here; to
+	 * systemd also "no timeout"). ade-unlock never prompts: kept only so
+	 * the option is known. Not the device wait.
+	 */
+	unsigned	prompt_timeout_s;
+	/*
+	 * keyfile-timeout=: systemd waits this long for the key file's device
+	 * before falling back to a password (0 = unset). Parsed, not used.
+	 */
+	unsigned	keyfile_timeout_s;
+	uint64_t	keyfile_size;	/* keyfile-size=: bytes read from the
+					 * key file (0 = unset: all of it) */
+	uint64_t	keyfile_offset;	/* keyfile-offset=: bytes skipped at
+					 * its start (0 = unset) */
+	unsigned	tries;		/* tries=: password attempts for
+					 * systemd (0 = unset); not used */
 	unsigned	line;		/* line number in the file */
 };
 
@@ -64,7 +85,7 @@ struct crypttab {
 /*
  * Parses crypttab text (len bytes; NUL-terminated or not; a NUL followed by
  * anything but NULs is an error). struct crypttab is about 220 KB: callers
- * keep it static or on the heap. The parser itself uses about 20 KB of stack.
+ * keep it static or on the heap. The parser itself uses about 30 KB of stack.
  *
  * Lines: '#' comment lines and blank lines are ignored; leading and trailing
  * whitespace (and a CR) dropped; fields separated by blanks; 2 to 4 fields
@@ -74,19 +95,30 @@ struct crypttab {
  * "FILE:DEVICE" is split at the first ':' followed by a device spec
  * (UUID=, PARTUUID=, LABEL=, PARTLABEL=, ID=, /dev/).
  *
- * Options: luks, header=, timeout=, keyfile-timeout=, discard,
- * allow-discards, readonly, read-only, nofail, keyfile-size= (1..8192),
- * keyfile-offset=, tries= (0..1000), no-read-workqueue, no-write-workqueue,
- * same-cpu-crypt, submit-from-crypt-cpus, x-initrd.attach into fields and
- * flags; _netdev sets CT_NETDEV and warns that it is skipped; timeouts
- * above CONFIG_TIMEOUT_MAX are capped with a warning; other systemd options
- * ("plain", "noauto", "x-systemd.*", "tpm2-device=", ...) and unknown ones
- * are a warning naming the option and the line, then ignored.
+ * ADE's glued line: ADE appends its OS-disk line (options ending in
+ * "header=/boot/luks/osluksheader") without a newline and then a data-disk
+ * line right after it. A line of 5 to 7 fields whose 4th field has an option
+ * "header=/boot/luks/osluksheader" followed directly by more bytes (not ',')
+ * is read as two entries, split after "osluksheader": fields 1 to 4, then
+ * the rest of field 4 and fields 5 on (2 to 4 fields). Both get the line's
+ * number, with a warning naming both entries.
  *
- * Errors (-EINVAL unless said): fewer than 2 or more than 4 fields, a line
- * over CONFIG_LINE_MAX bytes, a bad escape, an invalid name, a device that
- * is neither a spec nor an absolute path, an empty key file or header path,
- * a bad option value; a field longer than its buffer (-ENAMETOOLONG); more
+ * Options, as in crypttab(5): luks, header=, discard, allow-discards,
+ * readonly, read-only, nofail, keyfile-size= (1..8192), keyfile-offset=,
+ * tries= (0..1000), no-read-workqueue, no-write-workqueue, same-cpu-crypt,
+ * submit-from-crypt-cpus, x-initrd.attach into fields and flags; the
+ * durations x-systemd.device-timeout= (the device wait), timeout= (the
+ * password prompt, unused) and keyfile-timeout= (unused) as
+ * config_parse_seconds() reads them, capped at CONFIG_TIMEOUT_MAX with a
+ * warning ("infinity" too); _netdev sets CT_NETDEV and warns that it is
+ * skipped; noauto sets CT_NOAUTO; other systemd options ("plain", other
+ * "x-systemd.*", "tpm2-device=", ...) and unknown ones are a warning naming
+ * the option and the line, then ignored.
+ *
+ * Errors (-EINVAL unless said): fewer than 2 or more than 4 fields (but
+ * for ADE's glued line), a line over CONFIG_LINE_MAX bytes, a bad escape,
+ * an invalid name, a device that is neither a spec nor an absolute path, an
+ * empty key file or header path, a bad option value; a field longer than its buffer (-ENAMETOOLONG); more
  * than CRYPTTAB_MAX_ENTRIES entries (-E2BIG); a name used twice (naming
  * both lines). err names file, line and field; ret is written on success
  * only. filename (may be NULL) is used in err and warnings.

@@ -25,7 +25,12 @@ usage(FILE *f)
 	    "  --dry-run                       find the BEK volume, read the keys and\n"
 	    "                                  verify them against every header;\n"
 	    "                                  activate nothing\n"
-	    "  --cmdline FILE                  kernel command line (default /proc/cmdline)\n"
+	    "  --cmdline FILE                  kernel command line (default: as dracut\n"
+	    "                                  reads it, /etc/cmdline.d/*.conf, then\n"
+	    "                                  /etc/cmdline, then /proc/cmdline; with\n"
+	    "                                  FILE: FILE alone, or after --cmdline-dir)\n"
+	    "  --cmdline-dir DIR               read DIR/*.conf first (default\n"
+	    "                                  /etc/cmdline.d, none with --cmdline)\n"
 	    "  --crypttab FILE                 crypttab (default /etc/crypttab)\n"
 	    "  --conf FILE                     config (default /etc/ade-unlock.conf)\n"
 	    "  --debug                         verbose log, as rd.ade.debug (never secrets)\n"
@@ -45,7 +50,7 @@ main(int argc, char **argv)
 {
 	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP,
 		OPT_DRY_RUN, OPT_CMDLINE, OPT_CRYPTTAB, OPT_CONF, OPT_DEBUG, OPT_STATUS,
-		OPT_KMSG, OPT_NO_KMSG };
+		OPT_KMSG, OPT_NO_KMSG, OPT_CMDLINE_DIR };
 	static const struct option opts[] = {
 		{ "self-check", optional_argument, NULL, OPT_SELF_CHECK },
 		{ "benchmark", optional_argument, NULL, OPT_BENCHMARK },
@@ -53,6 +58,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "cmdline-dir", required_argument, NULL, OPT_CMDLINE_DIR },
 		{ "crypttab", required_argument, NULL, OPT_CRYPTTAB },
 		{ "conf", required_argument, NULL, OPT_CONF },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
@@ -63,11 +69,13 @@ main(int argc, char **argv)
 	};
 	struct unlock_opts uo = {
 		.cmdline_path = "/proc/cmdline",
+		.etc_cmdline_path = "/etc/cmdline",
 		.crypttab_path = "/etc/crypttab",
 		.conf_path = "/etc/ade-unlock.conf",
 		/* In the initramfs, the console may be gone: kmsg keeps the log. */
 		.kmsg = access("/etc/initrd-release", F_OK) == 0,
 	};
+	const char *cmdline_file = NULL, *cmdline_dir = NULL;
 	unsigned check_flags = 0, bench_ms = 0;
 	int do_bench = 0, c;
 
@@ -112,7 +120,10 @@ main(int argc, char **argv)
 			uo.dry_run = true;
 			break;
 		case OPT_CMDLINE:
-			uo.cmdline_path = optarg;
+			cmdline_file = optarg;
+			break;
+		case OPT_CMDLINE_DIR:
+			cmdline_dir = optarg;
 			break;
 		case OPT_CRYPTTAB:
 			uo.crypttab_path = optarg;
@@ -141,6 +152,20 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		log_error("usage", "unexpected argument '%s'", argv[optind]);
 		return 1;
+	}
+	/*
+	 * As dracut's getcmdline(): the *.conf files of /etc/cmdline.d, then
+	 * /etc/cmdline, then /proc/cmdline. --cmdline FILE (tests, the
+	 * installer's check) reads FILE alone, after DIR's files if
+	 * --cmdline-dir DIR is given too.
+	 */
+	if (cmdline_file != NULL) {
+		uo.cmdline_path = cmdline_file;
+		uo.cmdline_dir = cmdline_dir;
+		uo.etc_cmdline_path = NULL;
+	} else {
+		uo.cmdline_dir = cmdline_dir != NULL ? cmdline_dir :
+		    "/etc/cmdline.d";
 	}
 	if (check_flags != 0)
 		return selfcheck_run(check_flags);

@@ -31,6 +31,7 @@
 #include "util.h"
 
 #define ADE_KEY_FILE		"LinuxPassPhraseFileName"
+#define ADE_OS_NAME		"osencrypt"
 #define MAX_DEVS		(CRYPTTAB_MAX_ENTRIES + 1)
 #define MAX_KEYS		64
 #define MAX_WORKERS		16
@@ -38,6 +39,14 @@
 #define DEFAULT_TIMEOUT_S	60
 /* The least time reading the key files gets, however late the volume came. */
 #define KEY_READ_MIN_MS		10000
+/*
+ * A nofail device still missing when every device the boot needs is done
+ * gets this much longer; then it is left to the host (DESIGN 2: nofail
+ * never delays the root).
+ */
+#define NOFAIL_GRACE_MS		2000
+/* ADE's own device wait for its OS disk (91adeOnline's timeout=10). */
+#define ADE_OS_TIMEOUT_S	10
 
 enum dev_state {
 	DEV_PENDING,
@@ -56,7 +65,8 @@ struct dev {
 	char		header_dev[256];
 	char		bek_file[256];	/* the file its config names, or "" */
 	unsigned	ct_flags;
-	unsigned	timeout_s;
+	unsigned	timeout_s;	/* the device wait, resolved */
+	bool		nofail;		/* nofail, and not the root's device */
 	uint64_t	keyfile_size, keyfile_offset;
 
 	enum dev_state	state;
@@ -97,6 +107,9 @@ struct run {
 	pthread_mutex_t	lock;
 	pthread_cond_t	cond;
 	unsigned	next;
+	unsigned	order[MAX_DEVS];	/* required devices first */
+	unsigned	required_left;	/* pending devices that are not nofail */
+	uint64_t	release_ms;	/* nofail waits end here (atomic) */
 	uint64_t	budget_kb, inflight_kb;
 	unsigned	inflight, max_parallel;
 };
@@ -162,11 +175,19 @@ load_config(struct run *run)
 
 	memset(&err, 0, sizeof(err));
 	memset(&warn, 0, sizeof(warn));
-	if ((r = read_config(o->cmdline_path, false, &text, &len)) < 0) {
+	/* dracut's getcmdline(): cmdline_dir's *.conf, /etc/cmdline, /proc. */
+	if ((text = malloc(CMDLINE_TEXT_MAX)) == NULL) {
+		log_error("memory", "out of memory; nothing was tried");
+		goto out;
+	}
+	if ((r = cmdline_read_all(o->cmdline_dir, o->etc_cmdline_path,
+	    o->cmdline_path, text, CMDLINE_TEXT_MAX, &len, &warn)) < 0) {
+		log_warnings(&warn, o->cmdline_path);
 		log_error(o->cmdline_path, "cannot read: %s; nothing was tried",
 		    strerror(-r));
 		goto out;
 	}
+	/* A bad word is a warning and ignored: only an internal error fails. */
 	r = cmdline_parse(text, len, &run->cmd, &err, &warn);
 	free(text);
 	text = NULL;
@@ -178,7 +199,17 @@ load_config(struct run *run)
 	if (run->cmd.debug || o->debug)
 		log_set_debug(true);
 	log_warnings(&warn, o->cmdline_path);
+	/* Each switch named: rd.ade=0 and rd_NO_ADE, then rd.ade.unlock=0. */
 	if (run->cmd.disabled) {
+		log_notice("config", "disabled by %s: nothing done",
+		    run->cmd.disabled_by != NULL ? run->cmd.disabled_by :
+		    "rd.ade=0");
+		code = 0;
+		goto out;
+	}
+	if (run->cmd.unlock_disabled) {
+		log_notice("config", "disabled by rd.ade.unlock=0: nothing done "
+		    "(ADE's own module, if installed, unlocks instead)");
 		code = 0;
 		goto out;
 	}
@@ -272,7 +303,27 @@ plan_devices(struct run *run)
 		snprintf(d->header, sizeof(d->header), "%s", e->header);
 		snprintf(d->header_dev, sizeof(d->header_dev), "%s", e->header_dev);
 		d->ct_flags = e->flags;
-		d->timeout_s = e->timeout_s;
+		/*
+		 * crypttab(5): the device wait is x-systemd.device-timeout=
+		 * (timeout= is the prompt's, and ade-unlock never prompts).
+		 * ADE's OS disk keeps ADE's 10 s; every other the conf's.
+		 */
+		if (e->device_timeout_set)
+			d->timeout_s = e->device_timeout_s;
+		else if (strcmp(e->name, ADE_OS_NAME) == 0)
+			d->timeout_s = ADE_OS_TIMEOUT_S;
+		else
+			d->timeout_s = run->device_timeout_s;
+		/*
+		 * The root's device is never nofail here: it opens first, and
+		 * keeps its prompt. ADE writes its OS line with nofail on some
+		 * paths (CryptMountConfigUtil.add_crypt_item_to_crypttab).
+		 */
+		d->nofail = (e->flags & CT_NOFAIL) &&
+		    strcmp(e->name, ADE_OS_NAME) != 0;
+		if ((e->flags & CT_NOFAIL) && !d->nofail)
+			log_info(e->name, "nofail ignored: ADE's OS disk is the "
+			    "root's, opened first and prompted for on failure");
 		d->keyfile_size = e->keyfile_size;
 		d->keyfile_offset = e->keyfile_offset;
 		if (e->flags & CT_NETDEV) {
@@ -299,7 +350,7 @@ plan_devices(struct run *run)
 
 	/* ADE's OS disk: rd.luks.ade.partuuid= (+ bootuuid= for the header). */
 	if (run->cmd.ade_partuuid[0] != '\0') {
-		struct dev *d = add_dev(run, "osencrypt");
+		struct dev *d = add_dev(run, ADE_OS_NAME);
 
 		if (d != NULL) {
 			snprintf(d->spec, sizeof(d->spec), "PARTUUID=%s",
@@ -307,7 +358,7 @@ plan_devices(struct run *run)
 			snprintf(d->bek_file, sizeof(d->bek_file), ADE_KEY_FILE);
 			d->ade_os = true;
 			d->ct_flags = CT_DISCARD;
-			d->timeout_s = 10;
+			d->timeout_s = ADE_OS_TIMEOUT_S;
 			if (run->cmd.ade_bootuuid[0] != '\0') {
 				snprintf(d->header, sizeof(d->header),
 				    "/boot/luks/osluksheader");
@@ -349,6 +400,7 @@ plan_devices(struct run *run)
 			continue;
 		snprintf(d->spec, sizeof(d->spec), "%s", spec);
 		d->from_cmdline = true;
+		d->timeout_s = run->device_timeout_s;
 	}
 
 	if (run->cmd.luks_disabled) {
@@ -610,17 +662,29 @@ free_keys(struct run *run)
 
 /* ---- devices ----------------------------------------------------------- */
 
-/* Waits until spec names exactly one device, or the deadline passes. */
+/*
+ * Waits until spec names exactly one device, or the deadline passes; for a
+ * nofail device also until run->release_ms (once the devices the boot
+ * needs are done). *ret_released says that cut the wait short.
+ */
 static int
-wait_for(const char *spec, uint64_t deadline, struct blockdev *ret)
+wait_for(const struct run *run, const struct dev *d, const char *spec,
+    uint64_t deadline, struct blockdev *ret, bool *ret_released)
 {
 	unsigned pause = 50;
 
+	*ret_released = false;
 	for (;;) {
 		int r = blockdev_find(spec, ret);
+		uint64_t t = now_ms();
 
-		if (r != -ENOENT || now_ms() >= deadline)
+		if (r != -ENOENT || t >= deadline)
 			return r;
+		if (d->nofail &&
+		    t >= __atomic_load_n(&run->release_ms, __ATOMIC_ACQUIRE)) {
+			*ret_released = true;
+			return r;
+		}
 		sleep_ms(pause);
 		if (pause < 250)
 			pause *= 2;
@@ -744,10 +808,10 @@ open_one(struct run *run, struct dev *d)
 	char hpath[64];
 	const char *header = NULL;
 	unsigned order[MAX_KEYS], n;
-	unsigned tout = d->timeout_s != 0 ? d->timeout_s : run->device_timeout_s;
+	unsigned tout = d->timeout_s;
 	uint64_t start = now_ms(), deadline = start + (uint64_t)tout * 1000;
 	uint64_t kb = 0;
-	bool took = false, rejected = false;
+	bool took = false, rejected = false, released;
 	struct header_rw hrw = { .fd = -1 };
 	int hfd = -1, r;
 
@@ -760,8 +824,17 @@ open_one(struct run *run, struct dev *d)
 		}
 		d->was_active = true;
 	}
-	r = wait_for(d->spec, deadline, &bd);
-	if (r == -ENOENT) {
+	r = wait_for(run, d, d->spec, deadline, &bd, &released);
+	if (r == -ENOENT && released) {
+		uint64_t w = now_ms() - start;
+
+		set_reason(d, DEV_FAILED, "device not found by the time the "
+		    "devices the boot needs were done (waited %llu.%llu s); "
+		    "left to the host after switch_root",
+		    (unsigned long long)w / 1000,
+		    (unsigned long long)(w % 1000) / 100);
+		goto out;
+	} else if (r == -ENOENT) {
 		set_reason(d, DEV_FAILED, "device not found after %u s", tout);
 		goto out;
 	} else if (r == -ENOTUNIQ) {
@@ -775,11 +848,12 @@ open_one(struct run *run, struct dev *d)
 	}
 
 	if (d->header[0] != '\0' && d->header_dev[0] != '\0') {
-		r = wait_for(d->header_dev, deadline, &hd);
+		r = wait_for(run, d, d->header_dev, deadline, &hd, &released);
 		if (r < 0) {
-			set_reason(d, DEV_FAILED, "header device '%s' %s",
+			set_reason(d, DEV_FAILED, "header device '%s' %s%s",
 			    d->header_dev, r == -ENOENT ? "not found" :
-			    strerror(-r));
+			    strerror(-r), released ? " by the time the devices "
+			    "the boot needs were done" : "");
 			goto out;
 		}
 		r = header_fetch(&hd, d->header, &hfd, hpath, sizeof(hpath));
@@ -945,6 +1019,29 @@ out:
 	d->ms = now_ms() - start;
 }
 
+/* Sets when the nofail waits end: NOFAIL_GRACE_MS after the last needed. */
+static void
+release_nofail(struct run *run)
+{
+	uint64_t t = now_ms() + NOFAIL_GRACE_MS;
+
+	__atomic_store_n(&run->release_ms, t, __ATOMIC_RELEASE);
+	log_debug("devices", "every device the boot needs is done: nofail "
+	    "devices get %u ms more", NOFAIL_GRACE_MS);
+}
+
+static void
+required_done(struct run *run)
+{
+	bool last;
+
+	pthread_mutex_lock(&run->lock);
+	last = --run->required_left == 0;
+	pthread_mutex_unlock(&run->lock);
+	if (last)
+		release_nofail(run);
+}
+
 static void *
 worker(void *arg)
 {
@@ -955,14 +1052,18 @@ worker(void *arg)
 
 		pthread_mutex_lock(&run->lock);
 		while (run->next < run->n_devs && d == NULL) {
-			if (run->devs[run->next].state == DEV_PENDING)
-				d = &run->devs[run->next];
+			struct dev *c = &run->devs[run->order[run->next]];
+
+			if (c->state == DEV_PENDING)
+				d = c;
 			run->next++;
 		}
 		pthread_mutex_unlock(&run->lock);
 		if (d == NULL)
 			return NULL;
 		open_one(run, d);
+		if (!d->nofail)
+			required_done(run);
 	}
 }
 
@@ -996,9 +1097,28 @@ open_all(struct run *run)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t avail = mem_available_kb();
 
-	for (unsigned i = 0; i < run->n_devs; i++)
-		if (run->devs[i].state == DEV_PENDING)
+	/*
+	 * The devices the boot needs first, nofail ones after them: with
+	 * fewer PBKDF slots than devices, the root's go first.
+	 */
+	run->next = 0;
+	run->required_left = 0;
+	for (unsigned pass = 0, k = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < run->n_devs; i++) {
+			const struct dev *d = &run->devs[i];
+
+			if (d->nofail != (pass == 1))
+				continue;
+			run->order[k++] = i;
+			if (d->state != DEV_PENDING)
+				continue;
 			n_pending++;
+			if (!d->nofail)
+				run->required_left++;
+		}
+	run->release_ms = UINT64_MAX;
+	if (run->required_left == 0)
+		release_nofail(run);
 	/* Half of what is free for PBKDFs in flight; one always may run. */
 	run->budget_kb = avail > 0 ? avail / 2 : 256 * 1024;
 	run->max_parallel = run->conf.parallel != 0 ? run->conf.parallel :
@@ -1048,7 +1168,7 @@ report(const struct run *run)
 		case DEV_FAILED:
 		case DEV_PENDING:
 			log_error(subj, "FAILED (%s)%s", d->reason,
-			    (d->ct_flags & CT_NOFAIL) ? "; nofail: the boot "
+			    d->nofail ? "; nofail: the boot "
 			    "goes on without it" : "; left to the passphrase "
 			    "prompt");
 			break;
@@ -1094,7 +1214,7 @@ write_status(const struct run *run, const char *path)
 		const struct dev *d = &run->devs[i];
 
 		fprintf(f, "%s %s%s\n", d->name, names[d->state],
-		    (d->ct_flags & CT_NOFAIL) ? " nofail" : "");
+		    d->nofail ? " nofail" : "");
 	}
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
@@ -1191,10 +1311,8 @@ unlock_run(const struct unlock_opts *o)
 	luks_setup_logging();
 
 	code = load_config(&run);
-	if (code == 0) {
-		log_notice("config", "disabled by rd.ade=0: nothing done");
-		goto out;
-	}
+	if (code == 0)
+		goto out;	/* switched off: load_config() said by what */
 	if (code > 0)
 		goto out;
 

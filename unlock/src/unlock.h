@@ -16,7 +16,11 @@ enum {
 };
 
 struct unlock_opts {
-	const char	*cmdline_path;	/* default /proc/cmdline */
+	const char	*cmdline_path;	/* default /proc/cmdline; read last */
+	const char	*cmdline_dir;	/* its *.conf files first, or NULL;
+					 * default /etc/cmdline.d */
+	const char	*etc_cmdline_path; /* then this, or NULL; default
+					 * /etc/cmdline (dracut's getcmdline) */
 	const char	*crypttab_path;	/* default /etc/crypttab */
 	const char	*conf_path;	/* default /etc/ade-unlock.conf */
 	bool		 dry_run;	/* verify keys against headers, activate nothing */

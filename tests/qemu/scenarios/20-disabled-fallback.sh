@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: MIT
-# Scenario 20: rd.ade=0: ade-unlock does nothing and the normal path asks for
-# every device of the initramfs crypttab, including an entry whose key file is
-# written ADE's way (on the BEK mount, absent in the initramfs): proves that the
-# crypttab copy leaves the fallback prompt working. The harness types the
-# passphrase on the serial console.
-# shellcheck shell=sh disable=SC2034,SC1091  # variables read by run.sh; ./vars written here
+# Scenario 20: switched off, ade-unlock does nothing and the normal path asks
+# for every device of the initramfs crypttab, including an entry whose key
+# file is written ADE's way (on the BEK mount, absent in the initramfs):
+# proves that the crypttab copy leaves the fallback prompt working. The
+# harness types the passphrase on the serial console. Variants: "ade",
+# rd.ade=0 (ADE's own switch: no ADE unlock at all); "own", rd.ade.unlock=0
+# (ade-unlock's switch: it alone steps aside, and says so).
+# shellcheck shell=sh disable=SC2034,SC1091,SC2154  # variables read and set (scn_variant) by run.sh; ./vars written here
 
-scn_title="rd.ade=0: the stock prompts ask for every device; harness answers"
+scn_title="rd.ade=0 / rd.ade.unlock=0: the stock prompts ask for every device; harness answers"
 scn_modes=ours
+scn_variants="ade own"
 FS_ROOT=0a0e0014-0000-4000-8000-000000000001
 
 scn_build() {
@@ -34,7 +37,9 @@ scn_build() {
 
 scn_boot() {
     scn_disks="blk:root.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1 scsi:data1.img:2"
-    scn_cmdline="root=UUID=$FS_ROOT rd.ade=0"
+    _off=rd.ade=0
+    [ "$scn_variant" = own ] && _off=rd.ade.unlock=0
+    scn_cmdline="root=UUID=$FS_ROOT $_off"
     [ "$2" = shell ] &&
         scn_cmdline="$scn_cmdline rd.luks.uuid=luks-$L_ROOT rd.luks.uuid=luks-$L_D0 rd.luks.uuid=luks-$L_D1"
     scn_answer=keys/LinuxPassPhraseFileName
@@ -43,7 +48,10 @@ ADE-GUEST: mount: /dev/(mapper/root|dm-[0-9]+) on / type ext4
 ADE-GUEST: root: holds 'root-20'
 ADE-GUEST: data: data0 holds 'data0-20'
 ADE-GUEST: data: data1 holds 'data1-20'"
-    [ "$2" = shell ] && scn_expect="$scn_expect
-ade-unlock: config: disabled by rd.ade=0"
+    # The systemd unit is skipped by its condition on rd.ade=0 itself.
+    if [ "$2" = shell ] || [ "$_off" != rd.ade=0 ]; then
+        scn_expect="$scn_expect
+ade-unlock: config: disabled by $_off: nothing done"
+    fi
     scn_forbid="ade-unlock: .*opened as"
 }

@@ -87,7 +87,9 @@ test_ade_data_disk(void **state)
 	assert_string_equal(t.e[0].keyfile_dev, "");
 	assert_int_equal(t.e[0].flags, CT_LUKS | CT_NOFAIL);
 	assert_int_equal(t.e[0].line, 1);
-	assert_int_equal(t.e[0].timeout_s, 0);
+	assert_int_equal(t.e[0].prompt_timeout_s, 0);
+	assert_int_equal(t.e[0].device_timeout_s, 0);
+	assert_false(t.e[0].device_timeout_set);
 	assert_int_equal(t.e[0].tries, 0);
 	assert_int_equal(warn.count, 0);
 	assert_int_equal(bek(0, NULL, NULL, f), 1);
@@ -108,7 +110,8 @@ test_ade_os_disk(void **state)
 	assert_string_equal(t.e[0].name, "osencrypt");
 	assert_string_equal(t.e[0].device, "UUID=" U1);
 	assert_string_equal(t.e[0].keyfile, "/bek/LinuxPassPhraseFileName");
-	assert_int_equal(t.e[0].timeout_s, 10);
+	assert_int_equal(t.e[0].prompt_timeout_s, 10);
+	assert_false(t.e[0].device_timeout_set);
 	assert_int_equal(t.e[0].flags, CT_DISCARD | CT_HEADER);
 	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader");
 	assert_string_equal(t.e[0].header_dev, "");
@@ -320,7 +323,7 @@ test_every_option(void **state)
 	    CT_NO_READ_WORKQUEUE | CT_NO_WRITE_WORKQUEUE | CT_INITRD_ATTACH |
 	    CT_NETDEV | CT_NOAUTO | CT_HEADER);
 	assert_string_equal(e->header, "/h");
-	assert_int_equal(e->timeout_s, 60);
+	assert_int_equal(e->prompt_timeout_s, 60);
 	assert_int_equal(e->keyfile_timeout_s, 30);
 	assert_int_equal(e->keyfile_size, 8192);
 	assert_true(e->keyfile_offset == INT64_MAX);
@@ -343,7 +346,7 @@ test_every_option(void **state)
 	/* Timeouts above the cap: capped, with a warning. */
 	assert_int_equal(parse("a /dev/sda /k timeout=2h,keyfile-timeout=infinity"),
 	    0);
-	assert_int_equal(t.e[0].timeout_s, CONFIG_TIMEOUT_MAX);
+	assert_int_equal(t.e[0].prompt_timeout_s, CONFIG_TIMEOUT_MAX);
 	assert_int_equal(t.e[0].keyfile_timeout_s, CONFIG_TIMEOUT_MAX);
 	assert_int_equal(warn.count, 2);
 	assert_true(warned("timeout='2h' capped"));
@@ -384,7 +387,7 @@ test_unknown_options(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("ok /dev/sda none luks\n"
-	    "a /dev/sda2 /k foo,plain,noauto,x-systemd.device-timeout=10,"
+	    "a /dev/sda2 /k foo,plain,noauto,x-systemd.after=foo.service,"
 	    "tpm2-device=auto,keyslot=1,bogus=1,discard=1,,luks,"
 	    "fido2-device=auto,pkcs11-uri=auto,token-timeout=5,headless=1,"
 	    "cipher=aes-xts-plain64,size=512,hash=sha256,sector-size=4096,"
@@ -395,7 +398,7 @@ test_unknown_options(void **state)
 	assert_int_equal(warn.count, 21);
 	assert_true(warned("/etc/crypttab:2: a: unknown option 'foo', ignored"));
 	assert_true(warned("/etc/crypttab:2: a: option 'plain' is not used"));
-	assert_true(warned("option 'x-systemd.device-timeout=10' is not used"));
+	assert_true(warned("option 'x-systemd.after=foo.service' is not used"));
 	assert_true(warned("option 'tpm2-device=auto' is not used"));
 	assert_true(warned("unknown option 'bogus=1'"));
 	assert_true(warned("unknown option 'discard=1'"));
@@ -581,6 +584,294 @@ test_ownership(void **state)
 	    -ENAMETOOLONG);
 }
 
+/* ADE's OS-disk line (no newline after it) and the data line glued to it. */
+#define ADE_OS	"osencrypt /dev/disk/by-partuuid/" U2 \
+	" /mnt/azure_bek_disk/LinuxPassPhraseFileName " \
+	"luks,discard,header=/boot/luks/osluksheader"
+#define ADE_DATA0 "data0 /dev/disk/azure/scsi1/lun0 " \
+	"/mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks,nofail"
+#define UDATA	"5d3b7a9e-0c43-4a6f-9b9f-1f2e3d4c5b6a"
+
+static void
+test_ade_glued_line(void **state)
+{
+	char f[256];
+
+	(void)state;
+	assert_int_equal(parse(ADE_OS ADE_DATA0 "\n"), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.e[0].name, "osencrypt");
+	assert_string_equal(t.e[0].device, "/dev/disk/by-partuuid/" U2);
+	assert_string_equal(t.e[0].keyfile,
+	    "/mnt/azure_bek_disk/LinuxPassPhraseFileName");
+	assert_string_equal(t.e[0].keyfile_dev, "");
+	assert_int_equal(t.e[0].flags, CT_LUKS | CT_DISCARD | CT_HEADER);
+	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader");
+	assert_string_equal(t.e[0].header_dev, "");
+	assert_int_equal(t.e[0].line, 1);
+	assert_int_equal(bek(0, NULL, NULL, f), 1);
+	assert_string_equal(f, "LinuxPassPhraseFileName");
+	assert_string_equal(t.e[1].name, "data0");
+	assert_string_equal(t.e[1].device, "/dev/disk/azure/scsi1/lun0");
+	assert_string_equal(t.e[1].keyfile,
+	    "/mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0");
+	assert_int_equal(t.e[1].flags, CT_LUKS | CT_NOFAIL);
+	assert_string_equal(t.e[1].header, "");
+	assert_int_equal(t.e[1].line, 1);
+	assert_int_equal(bek(1, NULL, NULL, f), 1);
+	assert_string_equal(f, "LinuxPassPhraseFileName_1_0");
+	assert_ptr_equal(crypttab_find(&t, "data0"), &t.e[1]);
+	/* One warning, naming both entries. */
+	assert_int_equal(warn.count, 1);
+	assert_true(warned("without a newline"));
+	assert_string_equal(warn.msg[0], "/etc/crypttab:1: two entries on one "
+	    "line ('osencrypt' and 'data0'): ADE appended its osencrypt line "
+	    "without a newline; read as two lines");
+	/* The last line of the file: no newline at all. */
+	assert_int_equal(parse(ADE_OS ADE_DATA0), 0);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(warn.count, 1);
+}
+
+static void
+test_ade_glued_in_file(void **state)
+{
+	(void)state;
+	/* Lines before and after it parse as usual, numbered as lines. */
+	assert_int_equal(parse("# /etc/crypttab\n"
+	    "swap /dev/sdb1 /dev/urandom swap,cipher=aes-xts-plain64\n"
+	    "\n"
+	    ADE_OS ADE_DATA0 "\n"
+	    "data1 /dev/disk/azure/scsi1/lun1 "
+	    "/mnt/azure_bek_disk/LinuxPassPhraseFileName_1_1 luks,nofail\n"
+	    "# end\n"
+	    "data2\t/dev/disk/azure/scsi1/lun2\tnone\n"), 0);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.e[0].name, "swap");
+	assert_int_equal(t.e[0].line, 2);
+	assert_string_equal(t.e[1].name, "osencrypt");
+	assert_int_equal(t.e[1].line, 4);
+	assert_string_equal(t.e[2].name, "data0");
+	assert_int_equal(t.e[2].line, 4);
+	assert_string_equal(t.e[3].name, "data1");
+	assert_int_equal(t.e[3].line, 5);
+	assert_int_equal(t.e[3].flags, CT_LUKS | CT_NOFAIL);
+	assert_string_equal(t.e[4].name, "data2");
+	assert_int_equal(t.e[4].line, 7);
+	assert_true(warned("/etc/crypttab:4: two entries on one line"));
+	/* An error further on still names its own line. */
+	expect_error_at(ADE_OS ADE_DATA0 "\n\nbad /dev/sdc none tries=x\n",
+	    -EINVAL, 3, "options: tries=");
+}
+
+static void
+test_ade_glued_uuid_header(void **state)
+{
+	(void)state;
+	/* A UUID as the data name, header= on the data part, tabs. */
+	assert_int_equal(parse(ADE_OS UDATA "\t/dev/disk/azure/scsi1/lun1\t"
+	    "/mnt/azure_bek_disk/LinuxPassPhraseFileName_1_1\t"
+	    "luks,nofail,header=/boot/luks/" UDATA ".hdr\n"), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader");
+	assert_int_equal(t.e[0].flags, CT_LUKS | CT_DISCARD | CT_HEADER);
+	assert_string_equal(t.e[1].name, UDATA);
+	assert_string_equal(t.e[1].device, "/dev/disk/azure/scsi1/lun1");
+	assert_string_equal(t.e[1].keyfile,
+	    "/mnt/azure_bek_disk/LinuxPassPhraseFileName_1_1");
+	assert_int_equal(t.e[1].flags, CT_LUKS | CT_NOFAIL | CT_HEADER);
+	assert_string_equal(t.e[1].header, "/boot/luks/" UDATA ".hdr");
+	assert_int_equal(t.e[1].line, 1);
+	assert_int_equal(warn.count, 1);
+	assert_true(warned("('osencrypt' and '" UDATA "')"));
+	assert_true(warned("without a newline"));
+	/* The data line glued to ADE's own header option: header= again. */
+	assert_int_equal(parse(ADE_OS "data0 /dev/sdc /k "
+	    "luks,header=/boot/luks/osluksheader"), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.e[1].header, "/boot/luks/osluksheader");
+	/* The glued part may have 2 or 3 fields too. */
+	assert_int_equal(parse("os2 /dev/sda /k header=/boot/luks/osluksheader"
+	    "d2 /dev/sdc\nos3 /dev/sdb /k luks,header=/boot/luks/osluksheader"
+	    "d3 UUID=" U1 " none\n"), 0);
+	assert_int_equal(t.n, 4);
+	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader");
+	assert_string_equal(t.e[1].name, "d2");
+	assert_string_equal(t.e[1].keyfile, "");
+	assert_int_equal(t.e[1].flags, 0);
+	assert_int_equal(t.e[2].flags, CT_LUKS | CT_HEADER);
+	assert_string_equal(t.e[3].name, "d3");
+	assert_string_equal(t.e[3].device, "UUID=" U1);
+	assert_int_equal(t.e[3].line, 2);
+	assert_int_equal(warn.count, 2);
+}
+
+static void
+test_ade_glued_not_ade(void **state)
+{
+	(void)state;
+	/* More than 4 fields and not ADE's shape: still an error. */
+	expect_error("osencrypt /dev/sda /k luks,discard data0 /dev/sdb",
+	    -EINVAL, "");
+	assert_non_null(strstr(err.reason, "more than 4 fields"));
+	/* Nothing glued after osluksheader: a ',' or the end of the field. */
+	expect_error("osencrypt /dev/sda /k "
+	    "header=/boot/luks/osluksheader,discard data0 /dev/sdb", -EINVAL,
+	    "");
+	expect_error("osencrypt /dev/sda /k "
+	    "luks,header=/boot/luks/osluksheader data0 /dev/sdb", -EINVAL, "");
+	/* Not an option of its own, or another path. */
+	expect_error("osencrypt /dev/sda /k "
+	    "xheader=/boot/luks/osluksheaderdata0 /dev/sdb", -EINVAL, "");
+	expect_error("osencrypt /dev/sda /k "
+	    "header=/boot/luks/osluksheadedata0 /dev/sdb", -EINVAL, "");
+	expect_error("osencrypt /dev/sda /k "
+	    "header=/boot/luks/osluks\\x68eaderdata0 /dev/sdb", -EINVAL, "");
+	/* ADE's shape but more than 4 fields after the split. */
+	expect_error(ADE_OS ADE_DATA0 " extra", -EINVAL, "");
+	assert_non_null(strstr(err.reason, "more than 4 fields"));
+	expect_error(ADE_OS ADE_DATA0 " x y z", -EINVAL, "");
+	/* The glued entry is checked like any other. */
+	expect_error(ADE_OS "data0 sdb", -EINVAL, "device");
+	expect_error(ADE_OS "/x /dev/sdb", -EINVAL, "name");
+	expect_error(ADE_OS "data0 /dev/sdb /k tries=x", -EINVAL,
+	    "options: tries=");
+	/* Four fields: a header path that merely starts the same way. */
+	assert_int_equal(parse("osencrypt /dev/sda /k "
+	    "header=/boot/luks/osluksheader.old"), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader.old");
+	assert_int_equal(warn.count, 0);
+}
+
+static void
+test_ade_os_last_line(void **state)
+{
+	(void)state;
+	/* ADE's OS-disk line last, without a newline, nothing glued. */
+	assert_int_equal(parse("data0 /dev/sdc /k luks\n" ADE_OS), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.e[1].name, "osencrypt");
+	assert_int_equal(t.e[1].line, 2);
+	assert_int_equal(t.e[1].flags, CT_LUKS | CT_DISCARD | CT_HEADER);
+	assert_string_equal(t.e[1].header, "/boot/luks/osluksheader");
+	assert_int_equal(warn.count, 0);
+	/* Trailing blanks or CR do not glue anything either. */
+	assert_int_equal(parse(ADE_OS " \r"), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.e[0].header, "/boot/luks/osluksheader");
+	assert_int_equal(warn.count, 0);
+}
+
+static void
+test_ade_glued_duplicates(void **state)
+{
+	char *buf = malloc(128 * 32 + sizeof(ADE_OS ADE_DATA0));
+	size_t o = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	/* Within the line, and against lines before and after it. */
+	expect_error_at(ADE_OS "osencrypt /dev/sdb none", -EINVAL, 1, "name");
+	assert_non_null(strstr(err.reason, "'osencrypt' is already used on "
+	    "line 1"));
+	expect_error_at(ADE_OS ADE_DATA0 "\ndata0 /dev/sdc none\n", -EINVAL, 2,
+	    "name");
+	assert_non_null(strstr(err.reason, "line 1"));
+	expect_error_at("data0 /dev/sdc none\n" ADE_OS ADE_DATA0 "\n", -EINVAL,
+	    2, "name");
+	assert_non_null(strstr(err.reason, "'data0' is already used on line "
+	    "1"));
+	expect_error_at("osencrypt /dev/sdc none\n\n" ADE_OS ADE_DATA0, -EINVAL,
+	    3, "name");
+	/* Both entries count against the limit. */
+	for (unsigned i = 0; i < 126; i++)
+		o += (size_t)sprintf(buf + o, "d%u /dev/sd%u\n", i, i);
+	strcpy(buf + o, ADE_OS ADE_DATA0);
+	assert_int_equal(parse(buf), 0);
+	assert_int_equal(t.n, CRYPTTAB_MAX_ENTRIES);
+	assert_string_equal(t.e[127].name, "data0");
+	assert_int_equal(t.e[127].line, 127);
+	o += (size_t)sprintf(buf + o, "d126 /dev/sdx\n");
+	strcpy(buf + o, ADE_OS ADE_DATA0);
+	expect_error_at(buf, -E2BIG, 128, "");
+	free(buf);
+}
+
+static void
+test_timeouts(void **state)
+{
+	(void)state;
+	/* timeout= is the prompt; x-systemd.device-timeout= the device wait. */
+	assert_int_equal(parse("a /dev/sda /k timeout=10,"
+	    "x-systemd.device-timeout=30\n"
+	    "b /dev/sdb /k timeout=45\n"
+	    "c /dev/sdc /k x-systemd.device-timeout=2min\n"
+	    "d /dev/sdd /k x-systemd.device-timeout=0\n"
+	    "e /dev/sde /k x-systemd.device-timeout=0s,timeout=0\n"
+	    "f /dev/sdf /k x-systemd.device-timeout=1min30s\n"
+	    "g /dev/sdg /k x-systemd.device-timeout=500ms\n"
+	    "h /dev/sdh /k x-systemd.device-timeout=5,"
+	    "x-systemd.device-timeout=0\n"
+	    "i /dev/sdi\n"), 0);
+	assert_int_equal(t.n, 9);
+	assert_int_equal(t.e[0].prompt_timeout_s, 10);
+	assert_int_equal(t.e[0].device_timeout_s, 30);
+	assert_true(t.e[0].device_timeout_set);
+	assert_int_equal(t.e[1].prompt_timeout_s, 45);
+	assert_int_equal(t.e[1].device_timeout_s, 0);
+	assert_false(t.e[1].device_timeout_set);
+	assert_int_equal(t.e[2].device_timeout_s, 120);
+	assert_true(t.e[2].device_timeout_set);
+	assert_int_equal(t.e[2].prompt_timeout_s, 0);
+	/* 0: do not wait, which is not unset. */
+	assert_int_equal(t.e[3].device_timeout_s, 0);
+	assert_true(t.e[3].device_timeout_set);
+	assert_int_equal(t.e[4].device_timeout_s, 0);
+	assert_true(t.e[4].device_timeout_set);
+	assert_int_equal(t.e[4].prompt_timeout_s, 0);
+	assert_int_equal(t.e[5].device_timeout_s, 90);
+	assert_int_equal(t.e[6].device_timeout_s, 1);
+	/* The last value wins. */
+	assert_int_equal(t.e[7].device_timeout_s, 0);
+	assert_true(t.e[7].device_timeout_set);
+	assert_false(t.e[8].device_timeout_set);
+	/* A known option now: no warning. */
+	assert_int_equal(warn.count, 0);
+	/* infinity and too long: capped with a warning. */
+	assert_int_equal(parse("a /dev/sda /k "
+	    "x-systemd.device-timeout=infinity\n"
+	    "b /dev/sdb /k x-systemd.device-timeout=2h,timeout=infinity\n"),
+	    0);
+	assert_int_equal(t.e[0].device_timeout_s, CONFIG_TIMEOUT_MAX);
+	assert_true(t.e[0].device_timeout_set);
+	assert_int_equal(t.e[1].device_timeout_s, CONFIG_TIMEOUT_MAX);
+	assert_int_equal(t.e[1].prompt_timeout_s, CONFIG_TIMEOUT_MAX);
+	assert_int_equal(warn.count, 3);
+	assert_true(warned("/etc/crypttab:1: "
+	    "x-systemd.device-timeout='infinity' capped at 3600 s"));
+	assert_true(warned("/etc/crypttab:2: x-systemd.device-timeout='2h' "
+	    "capped"));
+	assert_true(warned("/etc/crypttab:2: timeout='infinity' capped"));
+	/* Bad values are errors. */
+	expect_error("a /dev/sda /k x-systemd.device-timeout=abc", -EINVAL,
+	    "options: x-systemd.device-timeout=");
+	assert_non_null(strstr(err.reason, "duration"));
+	expect_error("a /dev/sda /k x-systemd.device-timeout=", -EINVAL,
+	    "options: x-systemd.device-timeout=");
+	expect_error("a /dev/sda /k x-systemd.device-timeout=-1", -EINVAL,
+	    "options: x-systemd.device-timeout=");
+	expect_error("a /dev/sda /k luks,x-systemd.device-timeout=10q",
+	    -EINVAL, "options: x-systemd.device-timeout=");
+	/* Other x-systemd.* options: not used, as before. */
+	assert_int_equal(parse("a /dev/sda /k x-systemd.device-timeoutx=5,"
+	    "x-systemd.after=b.service,x-systemd.device-timeout\n"), 0);
+	assert_false(t.e[0].device_timeout_set);
+	assert_int_equal(warn.count, 3);
+	assert_true(warned("option 'x-systemd.device-timeoutx=5' is not used"));
+	assert_true(warned("option 'x-systemd.after=b.service' is not used"));
+}
+
 int
 main(void)
 {
@@ -602,6 +893,13 @@ main(void)
 		cmocka_unit_test(test_entry_limit),
 		cmocka_unit_test(test_not_nul_terminated),
 		cmocka_unit_test(test_ownership),
+		cmocka_unit_test(test_ade_glued_line),
+		cmocka_unit_test(test_ade_glued_in_file),
+		cmocka_unit_test(test_ade_glued_uuid_header),
+		cmocka_unit_test(test_ade_glued_not_ade),
+		cmocka_unit_test(test_ade_os_last_line),
+		cmocka_unit_test(test_ade_glued_duplicates),
+		cmocka_unit_test(test_timeouts),
 	};
 
 	return cmocka_run_group_tests_name("crypttab", tests, NULL, NULL);
