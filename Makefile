@@ -165,7 +165,7 @@ install: man
 	install -D -m 0755 hook/ade-unlock-install $(DESTDIR)$(SBINDIR)/ade-unlock-install
 	install -d $(DESTDIR)$(DRACUTMODDIR)
 	for f in dracut-module/*; do \
-		case "$$f" in *.sh) m=0755 ;; *) m=0644 ;; esac; \
+		case "$$f" in *-crypttab.sh) m=0644 ;; *.sh) m=0755 ;; *) m=0644 ;; esac; \
 		install -m "$$m" "$$f" $(DESTDIR)$(DRACUTMODDIR)/ || exit 1; \
 	done
 	install -D -m 0755 hook/kernel-postinst.d/zz-ade-unlock \

@@ -3,12 +3,18 @@
 # dracut module: puts ade-unlock, its configuration and the kernel modules it
 # needs into the initramfs, and runs it once before dracut's crypt module asks.
 #
+# The image's /etc/crypttab and /etc/ade-unlock.conf are derived from the
+# host's at every build (ade-unlock-crypttab.sh): the entries ade-unlock
+# opens, then the lines dracut's crypt module keeps in host-only mode (the
+# root's devices), nothing else: entries keyed from the root filesystem
+# would prompt forever in the initramfs.
+#
 # Settings (dracut.conf.d), each with its default:
 #   ade_unlock_binary=/usr/sbin/ade-unlock      the static binary
-#   ade_unlock_crypttab=/etc/crypttab           copied to /etc/crypttab
-#   ade_unlock_conf=/etc/ade-unlock.conf        copied to /etc/ade-unlock.conf
 #   ade_unlock_kek=/etc/ade-unlock/kek.jwk      key-encryption key (mode 0600)
-# A missing crypttab, configuration or KEK file is left out.
+#   ade_unlock_crypttab=, ade_unlock_conf=      files copied as they are
+#                                               instead (no derivation)
+# A missing KEK file is left out.
 # shellcheck disable=SC2154  # moddir, initdir, systemdsystemunitdir: set by dracut
 
 # called by dracut
@@ -41,12 +47,57 @@ installkernel() {
     return 0
 }
 
+# ade-unlock's /etc/crypttab and /etc/ade-unlock.conf in the image.
+ade_unlock_config() {
+    local CT_TMP kept fstypes
+    # dracut's crypt module (host-only) has written its crypttab already,
+    # and dracut-install never replaces a file: ours replaces it.
+    kept=$initdir/etc/crypttab.dracut-crypt
+    rm -f "$kept"
+    [[ -f $initdir/etc/crypttab ]] && mv -f "$initdir/etc/crypttab" "$kept"
+    if [[ $ade_unlock_crypttab || $ade_unlock_conf ]]; then
+        [[ -f $ade_unlock_crypttab ]] && inst_simple "$ade_unlock_crypttab" /etc/crypttab
+        [[ -f $ade_unlock_conf ]] && inst_simple "$ade_unlock_conf" /etc/ade-unlock.conf
+        rm -f "$kept"
+        return 0
+    fi
+    CT_TMP=$(mktemp -d "${DRACUT_TMPDIR:-/var/tmp}/ade-unlock.XXXXXX") || return 1
+    # In a subshell: the library's functions stay out of dracut's namespace.
+    # shellcheck disable=SC2034,SC2317  # read and called by the library
+    (
+        HOST_CT=${dracutsysrootdir-}/etc/crypttab
+        HOST_CONF=${dracutsysrootdir-}/etc/ade-unlock.conf
+        KEK_DEFAULT=/etc/ade-unlock/kek.jwk
+        ct_say() { dinfo "ade-unlock: $*"; }
+        # shellcheck source=dracut-module/ade-unlock-crypttab.sh
+        . "$moddir/ade-unlock-crypttab.sh"
+        # An entry that cannot be resolved now is left out (named above):
+        # the image still builds, so that whoever runs dracut (ADE itself, a
+        # kernel update) is never stopped here; ade-unlock-install refuses it.
+        convert "$CT_TMP/crypttab" "$CT_TMP/conf" ||
+            derror "ade-unlock: $HOST_CT has entries ade-unlock cannot open (above): left out of this image; run ade-unlock-install --check"
+        {
+            cat "$CT_TMP/crypttab"
+            echo "$STOCK_MARK"
+            stock_lines "$kept" "$OWNED $HOSTED"
+        } > "$CT_TMP/crypttab.image"
+        printf '%s\n' "$R_FSTYPES" > "$CT_TMP/fstypes"
+    ) || return 1
+    inst_simple "$CT_TMP/crypttab.image" /etc/crypttab
+    inst_simple "$CT_TMP/conf" /etc/ade-unlock.conf
+    # ade-unlock mounts the filesystems of detached headers itself.
+    fstypes=$(cat "$CT_TMP/fstypes")
+    # shellcheck disable=SC2086  # a word list
+    [[ $fstypes ]] && hostonly='' instmods $fstypes
+    rm -f "$kept"
+    rm -rf "$CT_TMP"
+    return 0
+}
+
 # called by dracut
 install() {
-    local bin crypttab conf kek
+    local bin kek
     bin=${ade_unlock_binary:-/usr/sbin/ade-unlock}
-    crypttab=${ade_unlock_crypttab:-/etc/crypttab}
-    conf=${ade_unlock_conf:-/etc/ade-unlock.conf}
     kek=${ade_unlock_kek:-/etc/ade-unlock/kek.jwk}
 
     inst_binary "$bin" /usr/sbin/ade-unlock || return 1
@@ -54,13 +105,7 @@ install() {
     chmod 0755 "$initdir/usr/lib/ade-unlock/ade-unlock-run"
     inst_multiple udevadm dmsetup grep
 
-    # dracut's crypt module (hostonly) has written the host's crypttab
-    # already, and dracut-install never replaces a file: ours replaces it.
-    if [[ -f $crypttab ]]; then
-        rm -f "$initdir/etc/crypttab"
-        inst_simple "$crypttab" /etc/crypttab
-    fi
-    [[ -f $conf ]] && inst_simple "$conf" /etc/ade-unlock.conf
+    ade_unlock_config || return 1
     if [[ -f $kek ]]; then
         inst_simple "$kek" /etc/ade-unlock/kek.jwk
         chmod 0700 "$initdir/etc/ade-unlock"
