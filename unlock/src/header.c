@@ -231,23 +231,41 @@ check_header_file(int fd, struct stat *st)
 	return 0;
 }
 
+/*
+ * A private directory to mount the header's filesystem on (mode 0700, by
+ * mkdtemp): in /run, else /tmp. buf holds at least 32 bytes. Returns 0 or
+ * -errno (buf then "").
+ */
+static int
+private_dir(char *buf, size_t len)
+{
+	static const char *const where[] = {
+		"/run/ade-unlock-hdr.XXXXXX", "/tmp/ade-unlock-hdr.XXXXXX",
+	};
+	int r = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		snprintf(buf, len, "%s", where[i]);
+		if (mkdtemp(buf) != NULL)
+			return 0;
+		r = -errno;
+	}
+	buf[0] = '\0';
+	return r;
+}
+
 int
 header_fetch(const struct blockdev *dev, const char *path, int *ret_fd,
     char *ret_path, size_t path_len)
 {
-	char dir[] = "/run/ade-unlock-hdr.XXXXXX";
-	char tdir[] = "/tmp/ade-unlock-hdr.XXXXXX";
-	char *mnt, other[256];
+	char mnt[64], other[256];
 	const char *root = NULL;
 	struct stat st;
 	int in = -1, out = -1, r;
 	bool mounted = false;
 
-	mnt = mkdtemp(dir);
-	if (mnt == NULL)
-		mnt = mkdtemp(tdir);
-	if (mnt == NULL)
-		return -errno;
+	if ((r = private_dir(mnt, sizeof(mnt))) < 0)
+		return r;
 	r = mount_dev(dev, false, mnt, other, sizeof(other), &root, &mounted);
 	if (r < 0)
 		goto out;
@@ -292,14 +310,8 @@ header_open_rw(const struct blockdev *dev, const char *path,
 
 	memset(ret, 0, sizeof(*ret));
 	ret->fd = -1;
-	snprintf(ret->mnt, sizeof(ret->mnt), "/run/ade-unlock-hdr.XXXXXX");
-	if (mkdtemp(ret->mnt) == NULL) {
-		snprintf(ret->mnt, sizeof(ret->mnt), "/tmp/ade-unlock-hdr.XXXXXX");
-		if (mkdtemp(ret->mnt) == NULL) {
-			ret->mnt[0] = '\0';
-			return -errno;
-		}
-	}
+	if ((r = private_dir(ret->mnt, sizeof(ret->mnt))) < 0)
+		return r;
 	r = mount_dev(dev, true, ret->mnt, other, sizeof(other), &root, &mounted);
 	ret->mounted = mounted;
 	if (r < 0)

@@ -138,17 +138,38 @@ crash_child(int fd)
 	abort();
 }
 
+/* A pipe, and a child process (pid 0 in the child). */
+static pid_t
+fork_piped(int p[2])
+{
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	return pid;
+}
+
+/* The exit status of a child that must have exited (not been killed). */
+static int
+exit_status(pid_t pid)
+{
+	int status;
+
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
 static void
 test_abort_wipes_and_exits(void **state)
 {
-	int p[2], status;
+	int p[2];
 	char c = '?';
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_piped(p);
 	if (pid == 0) {
 		char fd[16];
 
@@ -161,22 +182,18 @@ test_abort_wipes_and_exits(void **state)
 	close(p[1]);
 	assert_int_equal(read(p[0], &c, 1), 1);
 	close(p[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 128 + SIGABRT);
+	assert_int_equal(exit_status(pid), 128 + SIGABRT);
 	assert_int_equal(c, 'Z');
 }
 
 static void
 test_closed_pipe_does_not_kill(void **state)
 {
-	int p[2], status;
+	int p[2];
 	pid_t pid;
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	pid = fork();
-	assert_true(pid >= 0);
+	pid = fork_piped(p);
 	if (pid == 0) {
 		close(p[0]);
 		secret_install_signal_wipe();
@@ -185,9 +202,7 @@ test_closed_pipe_does_not_kill(void **state)
 	}
 	close(p[0]);
 	close(p[1]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(exit_status(pid), 0);
 }
 
 int
