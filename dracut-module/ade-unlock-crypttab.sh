@@ -273,10 +273,16 @@ ct_lines() {
     awk '{
         sub(/\r$/, ""); sub(/^[ \t]+/, ""); sub(/[ \t]+$/, "")
         if ($0 == "" || substr($0, 1, 1) == "#") next
+        # As ade-unlock reads it: the last such option (at the start of the
+        # field or after a comma) with more than a comma after it.
         m = "header=/boot/luks/osluksheader"
-        p = index($4, m)
+        p = 0
+        for (i = 1; i + length(m) <= length($4); i++)
+            if (substr($4, i, length(m)) == m && (i == 1 || substr($4, i - 1, 1) == ",") &&
+                substr($4, i + length(m), 1) != ",")
+                p = i
         e = p + length(m)
-        if (NF > 4 && NF <= 7 && p > 0 && e <= length($4) && substr($4, e, 1) != ",") {
+        if (NF > 4 && NF <= 7 && p > 0) {
             name2 = substr($4, e)
             printf "%d\t#glued %s %s\n", NR, $1, name2
             printf "%d\t%s %s %s %s\n", NR, $1, $2, $3, substr($4, 1, e - 1)

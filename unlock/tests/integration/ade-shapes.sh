@@ -215,10 +215,12 @@ check() {
             fail "key material in the output"
         fi
     done
-    title="ADE shape $name ($(head -n 1 "$fx/source" | sed 's/^ADE: VMEncryption\/main\///'))"
+    title="ADE shape $name"
     if [ -s "$w/why" ]; then
         echo "--- $name: $(wc -l < "$w/why") problem(s):"
         sed 's/^/    /' "$w/why"
+        echo "    --- the shape (source):"
+        sed 's/^/    | /' "$fx/source"
         echo "    --- host crypttab:"
         sed 's/^/    | /' "$w/crypttab"
         echo "    --- conversion:"
