@@ -325,15 +325,13 @@ is_resource_disk() {
 # key.<name> line in the conf; their host-only device paths become UUID=,
 # their detached headers PATH:UUID=. Entries of ours left to the host after
 # switch_root: the resource disk, disks on LVM or md, and nofail entries
-# that cannot be resolved. Sets OWNED and HOSTED (names), NOT_OURS (count),
-# R_FSTYPES, KEK_SRC, CONF_LABEL; an entry it cannot resolve: says why
+# that cannot be resolved. Sets OWNED and HOSTED (names), R_FSTYPES, KEK_SRC, CONF_LABEL; an entry it cannot resolve: says why
 # (naming the line) and returns 1 (the rest is still written).
 convert() {
     cv_oct=$1
     cv_ocf=$2
     OWNED=
     HOSTED=
-    NOT_OURS=0
     R_FSTYPES=
     CONF_LABEL=$(conf_get "$HOST_CONF" label)
     [ -n "$CONF_LABEL" ] || CONF_LABEL="BEK VOLUME"
@@ -384,7 +382,6 @@ convert() {
             # Not ours (a key on the root filesystem, ADE's Confidential VM
             # and decryption keys under /var/lib/azure_disk_encryption_config,
             # swap, ...): the host opens it, or dracut's crypt module keeps it.
-            NOT_OURS=$((NOT_OURS + 1))
             continue
         fi
         cv_nofail=0

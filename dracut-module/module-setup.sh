@@ -69,7 +69,7 @@ ade_unlock_config() {
         HOST_CONF=${dracutsysrootdir-}/etc/ade-unlock.conf
         KEK_DEFAULT=/etc/ade-unlock/kek.jwk
         ct_say() { dinfo "ade-unlock: $*"; }
-        # shellcheck source=dracut-module/ade-unlock-crypttab.sh
+        # shellcheck source=dracut-module/ade-unlock-crypttab.sh disable=SC1091
         . "$moddir/ade-unlock-crypttab.sh"
         # An entry that cannot be resolved now is left out (named above):
         # the image still builds, so that whoever runs dracut (ADE itself, a

@@ -144,13 +144,14 @@ subst() {
 
 # The conversion, as the installer and the dracut module run it.
 convert_fixture() {
+    # shellcheck disable=SC2034,SC2317  # read and called by the library
     (
         HOST_CT=$1
         HOST_CONF=$2
         KEK_DEFAULT=/etc/ade-unlock/kek.jwk
         CT_TMP=$3
         ct_say() { printf '%s\n' "$*"; }
-        # shellcheck source=dracut-module/ade-unlock-crypttab.sh
+        # shellcheck source=dracut-module/ade-unlock-crypttab.sh disable=SC1091
         . "$top/dracut-module/ade-unlock-crypttab.sh"
         convert "$CT_TMP/out.ct" "$CT_TMP/out.conf"
     )
