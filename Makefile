@@ -147,7 +147,9 @@ $(B)/man/%: man/%.scd VERSION
 # ---- install (packagers: `make && make install DESTDIR=...`) ------------------
 # PREFIX places the two programs and the man pages. The dracut module, the
 # kernel-install plugin and the Debian kernel hooks go where dracut,
-# kernel-install and the kernel packages look, whatever PREFIX is; an
+# kernel-install and the kernel packages look, and the installer's libraries
+# (hook/lib/, sourced: mode 0644) where it and the dracut module source
+# them, whatever PREFIX is; an
 # installed ade-unlock-install finds its files under /usr/sbin and those
 # places, so PREFIX other than /usr is for staging only. The binary is not
 # rebuilt here: a packager may bring the already-built static one.
@@ -157,15 +159,18 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 DRACUTMODDIR ?= /usr/lib/dracut/modules.d/91ade-unlock
 KINSTALLDIR ?= /usr/lib/kernel/install.d
+LIBDIR ?= /usr/lib/ade-unlock
 
 install: man
 	@test -x unlock/ade-unlock || \
 		{ echo "make install: no unlock/ade-unlock: run 'make' first" >&2; exit 1; }
 	install -D -m 0755 unlock/ade-unlock $(DESTDIR)$(SBINDIR)/ade-unlock
 	install -D -m 0755 hook/ade-unlock-install $(DESTDIR)$(SBINDIR)/ade-unlock-install
+	install -d $(DESTDIR)$(LIBDIR)
+	install -m 0644 hook/lib/*.sh $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(DRACUTMODDIR)
 	for f in dracut-module/*; do \
-		case "$$f" in *-crypttab.sh) m=0644 ;; *.sh) m=0755 ;; *) m=0644 ;; esac; \
+		case "$$f" in *.sh) m=0755 ;; *) m=0644 ;; esac; \
 		install -m "$$m" "$$f" $(DESTDIR)$(DRACUTMODDIR)/ || exit 1; \
 	done
 	install -D -m 0755 hook/kernel-postinst.d/zz-ade-unlock \

@@ -4,7 +4,7 @@
 # needs into the initramfs, and runs it once before dracut's crypt module asks.
 #
 # The image's /etc/crypttab and /etc/ade-unlock.conf are derived from the
-# host's at every build (ade-unlock-crypttab.sh): the entries ade-unlock
+# host's at every build (/usr/lib/ade-unlock/crypttab.sh): the entries ade-unlock
 # opens, then the lines dracut's crypt module keeps in host-only mode (the
 # root's devices), nothing else: entries keyed from the root filesystem
 # would prompt forever in the initramfs.
@@ -14,6 +14,8 @@
 #   ade_unlock_kek=/etc/ade-unlock/kek.jwk      key-encryption key (mode 0600)
 #   ade_unlock_crypttab=, ade_unlock_conf=      files copied as they are
 #                                               instead (no derivation)
+#   ade_unlock_libdir=/usr/lib/ade-unlock       where crypttab.sh (the
+#                                               conversion) is
 # A missing KEK file is left out.
 # shellcheck disable=SC2154  # moddir, initdir, systemdsystemunitdir: set by dracut
 
@@ -69,8 +71,11 @@ ade_unlock_config() {
         HOST_CONF=${dracutsysrootdir-}/etc/ade-unlock.conf
         KEK_DEFAULT=/etc/ade-unlock/kek.jwk
         ct_say() { dinfo "ade-unlock: $*"; }
-        # shellcheck source=dracut-module/ade-unlock-crypttab.sh disable=SC1091
-        . "$moddir/ade-unlock-crypttab.sh"
+        # shellcheck source=hook/lib/crypttab.sh disable=SC1091
+        . "${ade_unlock_libdir:-/usr/lib/ade-unlock}/crypttab.sh" || {
+            derror "ade-unlock: ${ade_unlock_libdir:-/usr/lib/ade-unlock}/crypttab.sh is missing: reinstall ade-unlock"
+            exit 1
+        }
         # An entry that cannot be resolved now is left out (named above):
         # the image still builds, so that whoever runs dracut (ADE itself, a
         # kernel update) is never stopped here; ade-unlock-install refuses it.

@@ -75,7 +75,7 @@ boot_state() {
 }
 # Every file the installer installs or writes, with hash and mtime.
 installed_state() {
-    for _f in /usr/sbin/ade-unlock /usr/sbin/ade-unlock-install \
+    for _f in /usr/sbin/ade-unlock /usr/sbin/ade-unlock-install /usr/lib/ade-unlock/* \
         /usr/lib/dracut/modules.d/91ade-unlock/* /etc/dracut.conf.d/ade-unlock.conf \
         /etc/kernel/postinst.d/zz-ade-unlock /etc/kernel/postrm.d/zz-ade-unlock \
         /usr/lib/kernel/install.d/60-ade-unlock.install /etc/ade-unlock/initramfs/* \
@@ -212,7 +212,7 @@ c_install() {
         /usr/lib/dracut/modules.d/91ade-unlock/module-setup.sh /etc/dracut.conf.d/ade-unlock.conf \
         /etc/kernel/postinst.d/zz-ade-unlock /etc/kernel/postrm.d/zz-ade-unlock \
         /usr/lib/kernel/install.d/60-ade-unlock.install \
-        /usr/lib/dracut/modules.d/91ade-unlock/ade-unlock-crypttab.sh; do
+        /usr/lib/ade-unlock/crypttab.sh; do
         [ -f "$T_ROOT$_f" ] || {
             echo "missing: $_f"
             return 1

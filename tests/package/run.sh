@@ -107,17 +107,19 @@ c_build_deb() {
 
 c_deb_contents() {
     need_deb || return 1
-    # What the package must hold: the binary, the installer, the dracut
-    # module (every file of dracut-module/, scripts executable but the sourced library), the Debian
+    # What the package must hold: the binary, the installer and its sourced
+    # libraries (hook/lib/, mode 0644), the dracut
+    # module (every file of dracut-module/, scripts executable), the Debian
     # kernel hooks (not the kernel-install plugin, the RPM's), the man pages
     # and the documentation.
     {
         echo "-rwxr-xr-x /usr/sbin/ade-unlock"
         echo "-rwxr-xr-x /usr/sbin/ade-unlock-install"
+        for _f in "$DEBSRC"/hook/lib/*.sh; do
+            echo "-rw-r--r-- /usr/lib/ade-unlock/${_f##*/}"
+        done
         for _f in "$DEBSRC"/dracut-module/*; do
-            # ade-unlock-crypttab.sh is sourced (by module-setup.sh and the
-            # installer), never run.
-            case "$_f" in *-crypttab.sh) _m=-rw-r--r-- ;; *.sh) _m=-rwxr-xr-x ;; *) _m=-rw-r--r-- ;; esac
+            case "$_f" in *.sh) _m=-rwxr-xr-x ;; *) _m=-rw-r--r-- ;; esac
             echo "$_m /usr/lib/dracut/modules.d/91ade-unlock/${_f##*/}"
         done
         echo "-rwxr-xr-x /etc/kernel/postinst.d/zz-ade-unlock"

@@ -3,7 +3,7 @@
 # ADE's crypttab and command-line shapes, each as ADE's own code writes it
 # (unlock/tests/fixtures/ade/*/: crypttab, cmdline, source naming the ADE
 # file and function, expect), run end to end on real parts: the installer's
-# conversion (dracut-module/ade-unlock-crypttab.sh) turns the host crypttab
+# conversion (hook/lib/crypttab.sh) turns the host crypttab
 # into the image's, then ade-unlock --dry-run verifies every device on loop
 # devices (a GPT OS disk whose LUKS2 header is detached on an ext4 /boot,
 # data disks behind /dev/disk/azure/scsi1/lunN links, a vfat BEK volume).
@@ -151,8 +151,8 @@ convert_fixture() {
         KEK_DEFAULT=/etc/ade-unlock/kek.jwk
         CT_TMP=$3
         ct_say() { printf '%s\n' "$*"; }
-        # shellcheck source=dracut-module/ade-unlock-crypttab.sh disable=SC1091
-        . "$top/dracut-module/ade-unlock-crypttab.sh"
+        # shellcheck source=hook/lib/crypttab.sh disable=SC1091
+        . "$top/hook/lib/crypttab.sh"
         convert "$CT_TMP/out.ct" "$CT_TMP/out.conf"
     )
 }

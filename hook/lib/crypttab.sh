@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
-# ade-unlock-crypttab.sh: the initramfs copy of /etc/crypttab and
-# /etc/ade-unlock.conf, derived from the host's. POSIX sh, sourced by
-# ade-unlock-install (to check and print it) and by the dracut module's
-# module-setup.sh (to write it into each image as it is built, by whoever
-# runs dracut: the installer, a kernel update, ADE's own `dracut -f`).
+# crypttab.sh: the initramfs copy of /etc/crypttab and /etc/ade-unlock.conf, derived from the host's.
+#
+# POSIX sh, installed as /usr/lib/ade-unlock/crypttab.sh (mode 0644: sourced,
+# never run) and sourced by ade-unlock-install (to check and print it), by
+# the dracut module's module-setup.sh and by the initramfs-tools hook (to
+# write it into each image as it is built, by whoever builds it: the
+# installer, a kernel update, ADE's own `dracut -f` or `update-initramfs -u`).
 #
 # The caller sets HOST_CT, HOST_CONF, KEK_DEFAULT and CT_TMP (a private
 # temporary directory), and defines ct_say (one message line).
@@ -343,7 +345,7 @@ convert() {
     : > "$cv_keys"
     {
         echo "# The initramfs copy of $HOST_CT: the entries ade-unlock opens, written"
-        echo "# by ade-unlock's dracut module when the image was built. Their key is"
+        echo "# by ade-unlock when the image was built (whoever built it). Their key is"
         echo "# 'none' here (the file on the BEK volume is named in /etc/ade-unlock.conf),"
         echo "# host-only device paths are resolved to UUID=, detached headers are read"
         echo "# from their filesystem."
