@@ -21,7 +21,10 @@ export PATH
 mkdir -p /run/ade-unlock
 : > /run/ade-unlock/ran
 
-/usr/sbin/ade-unlock --status /run/ade-unlock/status
+# The fallback table: for initramfs-tools' cryptroot (its boot script hands
+# those devices to cryptroot's prompt); dracut's kinds do not read it.
+/usr/sbin/ade-unlock --status /run/ade-unlock/status \
+    --fallback-crypttab /run/ade-unlock/fallback.crypttab
 rc=$?
 
 # A nofail device ade-unlock could not open is not asked for in the

@@ -16,8 +16,11 @@ HOST_TOP=$Q_TOP
 # The Debian release the builder chroot and the kernel come from.
 Q_SUITE=bookworm
 # Packages inside the builder chroot: dracut and what it copies into the image.
+# initramfs-tools and cryptsetup-initramfs sit beside dracut-core (only the
+# "dracut" package conflicts with initramfs-tools): the itools kind's images.
 Q_BUILDER_PACKAGES="dracut-core systemd udev cryptsetup lvm2 dmsetup kmod cpio
-    systemd-sysv zstd e2fsprogs dosfstools util-linux bash busybox-static"
+    systemd-sysv zstd e2fsprogs dosfstools util-linux bash busybox-static
+    initramfs-tools cryptsetup-initramfs"
 
 q_log() { printf 'qemu: %s\n' "$*" >&2; }
 q_die() {
@@ -216,21 +219,42 @@ q_cpio() {
 Q_DRIVERS="virtio_blk virtio_scsi virtio_pci sd_mod dm_crypt"
 Q_STOCK_DRIVERS="vfat nls_cp437 nls_iso8859_1 nls_ascii"
 
-# Copies the dracut module and the binary into the builder, where dracut finds
-# them as an installed system has them.
+# The crypttab library of a source tree (hook/lib/crypttab.sh; before the
+# installer's split, dracut-module/ade-unlock-crypttab.sh).
+q_crypttab_lib() {
+    for _l in "$Q_TOP/hook/lib/crypttab.sh" "$Q_TOP/dracut-module/ade-unlock-crypttab.sh"; do
+        [ -f "$_l" ] && echo "$_l" && return 0
+    done
+    q_die "no crypttab library in $Q_TOP (hook/lib/crypttab.sh)"
+}
+
+# Copies the dracut module, the binary and what both generators' pieces source
+# (/usr/lib/ade-unlock: crypttab.sh, ade-unlock-run.sh) into the builder,
+# where dracut and mkinitramfs find them as an installed system has them. The
+# initramfs-tools hook and scripts are not installed there: q_initrd puts them
+# in the confdir of the ours images only.
 q_install_module() {
     _bin=${ADE_UNLOCK_BIN:-$Q_TOP/unlock/ade-unlock}
     [ -x "$_bin" ] || q_die "no $_bin: run 'make unlock/ade-unlock' first"
     _md=$Q_BUILDER/usr/lib/dracut/modules.d/91ade-unlock
+    _lib=$(q_crypttab_lib)
+    _ld=$Q_BUILDER/usr/lib/ade-unlock
     # Unchanged: nothing to do (two image builds may run side by side).
     diff -r "$Q_TOP/dracut-module" "$_md" > /dev/null 2>&1 &&
-        cmp -s "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock" && return 0
+        cmp -s "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock" &&
+        cmp -s "$_lib" "$_ld/crypttab.sh" &&
+        cmp -s "$Q_TOP/dracut-module/ade-unlock-run.sh" "$_ld/ade-unlock-run.sh" && return 0
     rm -rf "$_md.tmp"
-    mkdir -p "$_md.tmp"
+    mkdir -p "$_md.tmp" "$_ld"
     cp "$Q_TOP"/dracut-module/* "$_md.tmp/"
     rm -rf "$_md"
     mv "$_md.tmp" "$_md"
-    install -m 0755 "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock"
+    install -m 0644 "$_lib" "$_ld/crypttab.sh.tmp"
+    mv "$_ld/crypttab.sh.tmp" "$_ld/crypttab.sh"
+    install -m 0755 "$Q_TOP/dracut-module/ade-unlock-run.sh" "$_ld/ade-unlock-run.sh.tmp"
+    mv "$_ld/ade-unlock-run.sh.tmp" "$_ld/ade-unlock-run.sh"
+    install -m 0755 "$_bin" "$Q_BUILDER/usr/sbin/ade-unlock.tmp"
+    mv "$Q_BUILDER/usr/sbin/ade-unlock.tmp" "$Q_BUILDER/usr/sbin/ade-unlock"
 }
 
 # Builds (or reuses) an initramfs: q_initrd MODE KIND
@@ -251,7 +275,11 @@ q_initrd() {
         ours)
             q_install_module
             _add="ade-unlock $_add"
-            _key="$_key $(cat "$Q_TOP"/dracut-module/* "$Q_BUILDER/usr/sbin/ade-unlock" | sha256sum)"
+            _key="$_key $(cat "$Q_TOP"/dracut-module/* "$Q_BUILDER/usr/sbin/ade-unlock" \
+                "$Q_BUILDER/usr/lib/ade-unlock/crypttab.sh" | sha256sum)"
+            [ "$_kind" = itools ] &&
+                _key="$_key $(cd "$Q_TOP" && find initramfs-tools -type f -printf '%m %p\n' -exec cat {} + |
+                    sha256sum)"
             ;;
         stock) _drv="$_drv $Q_STOCK_DRIVERS" ;;
         *) q_die "mode must be ours or stock" ;;
@@ -259,7 +287,8 @@ q_initrd() {
     case "$_kind" in
         systemd) _add="systemd $_add" ;;
         shell) _omit="systemd" ;;
-        *) q_die "kind must be systemd or shell" ;;
+        itools) ;;
+        *) q_die "kind must be systemd, shell or itools" ;;
     esac
     _name=$_mode-$_kind-$(host_hash "$_key")
     Q_INITRD=$Q_BUILD/initrd/$_name.img
@@ -269,6 +298,10 @@ q_initrd() {
     _stage=/ade-harness/$_name
     rm -rf "$Q_BUILDER$_stage"
     mkdir -p "$Q_BUILDER$_stage/conf.d" "$Q_BUILD/initrd"
+    if [ "$_kind" = itools ]; then
+        q_initrd_itools "$_mode" "$_name" "$_stage" "$_drv"
+        return
+    fi
     {
         echo '# dracut configuration of one harness image (nothing from the host)'
         echo 'hostonly="no"'
@@ -295,6 +328,35 @@ q_initrd() {
     q_chroot lsinitrd "$_stage/initrd.img" > "$Q_BUILD/initrd/$_name.list" 2>&1
     mv "$Q_BUILDER$_stage/initrd.img" "$Q_INITRD"
     rm -rf "${Q_BUILDER:?}$_stage"
+}
+
+# The itools kind: initramfs-tools' mkinitramfs in the builder, with
+# cryptsetup-initramfs (its cryptroot hook and local-top script: the fallback
+# prompt), from a confdir of the harness's own (nothing of the builder's
+# /etc/initramfs-tools): MODULES=list with the drivers DRIVERS, zstd, no
+# resume. The ours image has ade-unlock's hook and boot scripts in that
+# confdir (hooks/, scripts/), as /usr/share/initramfs-tools has them on a
+# host. q_initrd_itools MODE NAME STAGE DRIVERS
+q_initrd_itools() {
+    _cd=$Q_BUILDER$3/conf
+    mkdir -p "$_cd/conf.d" "$_cd/hooks" "$_cd/scripts"
+    printf '%s\n' '# initramfs.conf of one harness image' MODULES=list BUSYBOX=auto \
+        COMPRESS=zstd > "$_cd/initramfs.conf"
+    printf 'RESUME=none\n' > "$_cd/conf.d/resume"
+    # shellcheck disable=SC2086  # one module a line
+    printf '%s\n' $4 > "$_cd/modules"
+    if [ "$1" = ours ]; then
+        cp -R "$Q_TOP/initramfs-tools/hooks/." "$_cd/hooks/"
+        cp -R "$Q_TOP/initramfs-tools/scripts/." "$_cd/scripts/"
+        chmod 0755 "$_cd"/hooks/* "$_cd"/scripts/*/*
+    fi
+    q_log "initramfs: mkinitramfs $1/itools ($2, about 30 s)"
+    q_chroot mkinitramfs -d "$3/conf" -o "$3/initrd.img" "$Q_KVER" \
+        > "$Q_BUILD/initrd/$2.log" 2>&1 ||
+        q_die "mkinitramfs failed: see $Q_BUILD/initrd/$2.log"
+    q_chroot lsinitramfs -l "$3/initrd.img" > "$Q_BUILD/initrd/$2.list" 2>&1
+    mv "$Q_BUILDER$3/initrd.img" "$Q_INITRD"
+    rm -rf "${Q_BUILDER:?}$3"
 }
 
 # The initramfs of one boot: the MODE/KIND image with the scenario's files

@@ -11,7 +11,8 @@ usage() {
 usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--long] [--list] [SCENARIO...]
   --stock        boot with dracut's stock crypt module (rd.luks.key on the BEK
                  volume) instead of ade-unlock: the baseline
-  --kind KIND    only this initramfs kind (default: systemd and shell)
+  --kind KIND    only this initramfs kind: systemd, shell (dracut's two) or
+                 itools (initramfs-tools; default: systemd and shell)
   -j N           boots side by side (default 2)
   --long         a full run also boots the variants a scenario keeps for
                  long runs (scn_long: make qemu-test; make test leaves them)
@@ -214,8 +215,10 @@ boot_step() {
     # unless the scenario answers prompts (scn_answer: its passphrase file).
     # A failure scenario names the lines it expects among them (scn_allow,
     # EREs): a forbidden line that matches one of those is not counted.
-    _prompt='Please enter passphrase|Enter passphrase for|Password \('
-    _stop='Entering emergency mode|Could not boot'
+    # (itools: cryptsetup-initramfs's askpass asks "Please unlock disk NAME:";
+    # its dead ends are a panic, which reboots at once: panic=-1.)
+    _prompt='Please enter passphrase|Enter passphrase for|Password \(|Please unlock disk'
+    _stop='Entering emergency mode|Could not boot|Gave up waiting for|Dropping to a shell|Rebooting automatically due to panic'
     {
         echo 'ade-unlock: .*(FAILED|skipped)'
         echo "$_stop"
@@ -383,7 +386,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 for k in $kinds; do
-    case "$k" in systemd | shell) ;; *) q_die "--kind: systemd or shell, not '$k'" ;; esac
+    case "$k" in systemd | shell | itools) ;; *) q_die "--kind: systemd, shell or itools, not '$k'" ;; esac
 done
 
 host_deps

@@ -36,6 +36,9 @@ usage(FILE *f)
 	    "  --debug                         verbose log, as rd.ade.debug (never secrets)\n"
 	    "  --status FILE                   write each device's outcome to FILE\n"
 	    "                                  (\"NAME STATE [nofail]\" lines)\n"
+	    "  --fallback-crypttab FILE        write crypttab(5) lines (key none) for\n"
+	    "                                  the devices the boot needs that were not\n"
+	    "                                  opened, for another tool's prompt\n"
 	    "  --kmsg / --no-kmsg              also log to /dev/kmsg (default: only\n"
 	    "                                  in the initramfs)\n"
 	    "  --self-check[=user|kernel|all]  known-answer tests of the crypto this\n"
@@ -50,7 +53,7 @@ main(int argc, char **argv)
 {
 	enum { OPT_SELF_CHECK = 256, OPT_BENCHMARK, OPT_VERSION, OPT_HELP,
 		OPT_DRY_RUN, OPT_CMDLINE, OPT_CRYPTTAB, OPT_CONF, OPT_DEBUG, OPT_STATUS,
-		OPT_KMSG, OPT_NO_KMSG, OPT_CMDLINE_DIR };
+		OPT_KMSG, OPT_NO_KMSG, OPT_CMDLINE_DIR, OPT_FALLBACK };
 	static const struct option opts[] = {
 		{ "self-check", optional_argument, NULL, OPT_SELF_CHECK },
 		{ "benchmark", optional_argument, NULL, OPT_BENCHMARK },
@@ -63,6 +66,7 @@ main(int argc, char **argv)
 		{ "conf", required_argument, NULL, OPT_CONF },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "status", required_argument, NULL, OPT_STATUS },
+		{ "fallback-crypttab", required_argument, NULL, OPT_FALLBACK },
 		{ "kmsg", no_argument, NULL, OPT_KMSG },
 		{ "no-kmsg", no_argument, NULL, OPT_NO_KMSG },
 		{ NULL, 0, NULL, 0 },
@@ -137,6 +141,9 @@ main(int argc, char **argv)
 			break;
 		case OPT_STATUS:
 			uo.status_path = optarg;
+			break;
+		case OPT_FALLBACK:
+			uo.fallback_path = optarg;
 			break;
 		case OPT_KMSG:
 			uo.kmsg = true;

@@ -1223,6 +1223,76 @@ write_status(const struct run *run, const char *path)
 	}
 }
 
+/* Whether a crypttab field can be written as it is (no blank, no escape). */
+static bool
+plain_field(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s == '\\' || *s == '#' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * --fallback-crypttab FILE: a crypttab(5) line, key "none", for each device
+ * the boot needs (not nofail) that this run did not open (failed, or never
+ * reached), whether it came from crypttab or from the command line:
+ * "NAME SPEC none luks[,header=PATH[:DEVICE]]". initramfs-tools' boot script
+ * appends them to cryptsetup-initramfs's table, whose prompt then asks for
+ * exactly these. Names, device specs and header paths only: nothing secret.
+ * Written to FILE.tmp and renamed; an empty file when nothing is left.
+ */
+static void
+write_fallback(const struct run *run, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	int fd, bad;
+
+	if (path == NULL)
+		return;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+		log_warn("fallback", "cannot write %s: %s", path,
+		    strerror(ENAMETOOLONG));
+		return;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn("fallback", "cannot write %s: %s", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (unsigned i = 0; i < run->n_devs; i++) {
+		const struct dev *d = &run->devs[i];
+
+		if ((d->state != DEV_FAILED && d->state != DEV_PENDING) ||
+		    d->nofail)
+			continue;
+		if (!plain_field(d->name) || !plain_field(d->spec) ||
+		    (d->header[0] != '\0' && !plain_field(d->header)) ||
+		    (d->header_dev[0] != '\0' && !plain_field(d->header_dev))) {
+			log_warn(d->name, "its device or header has a blank or an "
+			    "escape: not handed to the fallback prompt's table");
+			continue;
+		}
+		fprintf(f, "%s %s none luks%s%s%s%s\n", d->name, d->spec,
+		    d->header[0] != '\0' ? ",header=" : "", d->header,
+		    d->header[0] != '\0' && d->header_dev[0] != '\0' ? ":" : "",
+		    d->header[0] != '\0' ? d->header_dev : "");
+	}
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
+		log_warn("fallback", "cannot write %s: %s", path,
+		    strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
 /* The exit code from the devices' states. */
 static int
 exit_code(const struct run *run)
@@ -1402,6 +1472,7 @@ summary:
 	code = exit_code(&run);
 done:
 	write_status(&run, o->status_path);
+	write_fallback(&run, o->fallback_path);
 	/* The last line, on every path that tried to open something. */
 	log_info("summary", "%s in %llu.%llu s; exit %d", code == 0 ?
 	    "all devices handled" : code == EXIT_PARTIAL ? "some devices "

@@ -27,6 +27,7 @@ struct unlock_opts {
 	bool		 kmsg;		/* also log to /dev/kmsg */
 	bool		 debug;		/* as rd.ade.debug */
 	const char	*status_path;	/* --status: one line per device, or NULL */
+	const char	*fallback_path;	/* --fallback-crypttab, or NULL */
 };
 
 /* Runs the whole unlock; returns one of the exit codes above. */

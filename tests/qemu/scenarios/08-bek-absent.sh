@@ -41,13 +41,18 @@ ADE-GUEST: mount: /dev/(mapper/root|dm-[0-9]+) on / type ext4
 ADE-GUEST: root: holds 'root-08'"
     scn_forbid="ade-unlock: .*opened as
 ade-unlock: BEK VOLUME: found on"
-    if [ "$2" = systemd ]; then
-        # The exit code as systemd saw it, too; data0 is nofail: no prompt
-        # for it (the module's drop-in), the boot goes on without it.
-        scn_expect="$scn_expect
-$(e_exit 2)"
+    case "$2" in
+        systemd) scn_expect="$scn_expect
+$(e_exit 2)" ;;
+        itools) scn_expect="$scn_expect
+ade-unlock: left to cryptsetup's passphrase prompt: root\$" ;;
+    esac
+    if [ "$2" != shell ]; then
+        # data0 is nofail: no prompt for it (systemd: the module's drop-in;
+        # itools: the boot script hands cryptroot only what the boot
+        # needs), the boot goes on without it.
         scn_forbid="$scn_forbid
-Please enter passphrase for disk .*data0
+Please (enter passphrase for|unlock) disk .*data0
 ADE-GUEST: data: data0"
     else
         # dracut's shell init asks for every rd.luks.uuid= device it finds

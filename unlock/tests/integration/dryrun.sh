@@ -434,7 +434,18 @@ attach "$work/bek2.img" > "$work/bek.loop"
 expect "wrong key on one device: FAILED, exit 4" 4 \
     "osencrypt .*verified" \
     "data0 \(UUID=$U_D0\): FAILED \(no keyslot accepted the key\)" \
-    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf"
+    -- --cmdline "$work/cmdline" --crypttab "$work/crypttab3" --conf "$work/noconf" \
+    --fallback-crypttab "$work/fallback"
+# --fallback-crypttab: the device the boot needs that was not opened, as a
+# crypttab line for cryptsetup-initramfs's prompt (initramfs-tools).
+printf 'data0 UUID=%s none luks\n' "$U_D0" > "$work/fallback.want"
+if cmp -s "$work/fallback" "$work/fallback.want" && [ ! -e "$work/fallback.tmp" ]; then
+    echo "PASS: --fallback-crypttab names the device that failed"
+else
+    echo "--- --fallback-crypttab wrote:"
+    sed 's/^/    /' "$work/fallback" 2>&1
+    echo "FAIL: --fallback-crypttab names the device that failed"
+fi
 
 # A data disk that never appears: reported after its bounded wait
 # (x-systemd.device-timeout=, crypttab(5)'s device wait; timeout= is the
@@ -447,7 +458,13 @@ expect "missing device: FAILED after its timeout, others open" 4 \
     "ghost .*FAILED \(device not found after 1 s\); nofail" \
     "osencrypt .*verified" \
     -- --cmdline "$work/cmdline" --crypttab "$work/crypttab4" --conf "$work/noconf" \
-    --status "$work/status"
+    --status "$work/status" --fallback-crypttab "$work/fallback4"
+# A nofail device that failed is nobody's prompt: an empty fallback table.
+if [ -f "$work/fallback4" ] && [ ! -s "$work/fallback4" ]; then
+    echo "PASS: --fallback-crypttab leaves a nofail device out"
+else
+    echo "FAIL: --fallback-crypttab leaves a nofail device out"
+fi
 # --status: each device's outcome, the dracut module's input (a nofail
 # device that failed is not prompted for in the initramfs).
 printf 'osencrypt verified\nghost failed nofail\n' > "$work/status.want"
