@@ -5,7 +5,17 @@
 # shellcheck shell=sh
 
 : "${Q_TOP:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${Q_BUILD:=$Q_TOP/build/qemu}"
+# The Debian release the builder chroot and the kernel come from (run.sh
+# --suite): the host's own (bookworm) by default; another suite's inputs
+# are cached apart, under build/qemu/suite-NAME/, with the apt lists of
+# that suite (q_apt).
+: "${Q_SUITE:=bookworm}"
+Q_HOST_SUITE=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2> /dev/null)
+if [ -z "${Q_BUILD:-}" ]; then
+    Q_BUILD=$Q_TOP/build/qemu
+    [ "$Q_SUITE" = "${Q_HOST_SUITE:-bookworm}" ] || Q_BUILD=$Q_BUILD/suite-$Q_SUITE
+fi
+export Q_SUITE Q_BUILD
 Q_DIR=$Q_TOP/tests/qemu
 # shellcheck disable=SC2034  # read by tests/host.sh
 HOST_TOP=$Q_TOP
@@ -13,14 +23,15 @@ HOST_TOP=$Q_TOP
 . "$Q_TOP/tests/host.sh"
 # Seconds one boot may take before it is killed (TCG, two boots side by side).
 : "${Q_BOOT_TIMEOUT:=180}"
-# The Debian release the builder chroot and the kernel come from.
-Q_SUITE=bookworm
 # Packages inside the builder chroot: dracut and what it copies into the image.
 # initramfs-tools and cryptsetup-initramfs sit beside dracut-core (only the
 # "dracut" package conflicts with initramfs-tools): the itools kind's images.
 Q_BUILDER_PACKAGES="dracut-core systemd udev cryptsetup lvm2 dmsetup kmod cpio
     systemd-sysv zstd e2fsprogs dosfstools util-linux bash busybox-static
     initramfs-tools cryptsetup-initramfs"
+# From trixie on, systemd-cryptsetup (the units dracut's crypt module needs in
+# the systemd kind, and cryptsetup.target) is a package of its own.
+case "$Q_SUITE" in bullseye | bookworm) ;; *) Q_BUILDER_PACKAGES="$Q_BUILDER_PACKAGES systemd-cryptsetup" ;; esac
 
 q_log() { printf 'qemu: %s\n' "$*" >&2; }
 q_die() {
@@ -35,24 +46,52 @@ q_need_root() {
     exec sudo -E sh "$0" "$@"
 }
 
+# apt-get or apt-cache for Q_SUITE: the host's own when it is the host's
+# suite; else with a private state and cache under $Q_BUILD/apt (the host's
+# archive mirror and keyring; its lists fetched once a day).
+# q_apt apt-get|apt-cache ARGS...
+q_apt() {
+    _tool=$1
+    shift
+    if [ "$Q_SUITE" = "${Q_HOST_SUITE:-bookworm}" ]; then
+        "$_tool" "$@"
+        return
+    fi
+    _a=$Q_BUILD/apt
+    _o="-o Dir::State=$_a/state -o Dir::State::Lists=$_a/lists
+        -o Dir::State::status=/dev/null -o Dir::Cache=$_a/cache
+        -o Dir::Etc::SourceList=$_a/sources.list -o Dir::Etc::SourceParts=/dev/null"
+    if [ -z "$(find "$_a/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2> /dev/null)" ]; then
+        mkdir -p "$_a/state" "$_a/lists/partial" "$_a/cache/archives/partial"
+        printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' \
+            "$(host_mirror)" "$Q_SUITE" > "$_a/sources.list"
+        # shellcheck disable=SC2086  # an option list (the cache's paths have no blanks)
+        apt-get $_o update > "$_a/update.log" 2>&1 ||
+            q_die "apt-get update for $Q_SUITE failed: see $_a/update.log"
+    fi
+    # shellcheck disable=SC2086
+    "$_tool" $_o "$@"
+}
+
 # The kernel: linux-image-cloud-amd64 and the image package it depends on,
 # downloaded and extracted (never installed on the host), modules indexed.
 # Sets (and exports, for the boots run in parallel) Q_KVER, Q_KERNEL_DIR
 # (extracted tree) and Q_VMLINUZ.
 q_kernel() {
     [ -n "${Q_VMLINUZ:-}" ] && [ -f "$Q_VMLINUZ" ] && return 0
-    _ver=$(host_pkg_version linux-image-cloud-amd64)
-    [ -n "$_ver" ] || q_die "apt-cache knows no linux-image-cloud-amd64 (apt-get update?)"
+    _ver=$(q_apt apt-cache policy linux-image-cloud-amd64 2> /dev/null |
+        sed -n 's/^ *Candidate: *//p' | head -n 1)
+    case "$_ver" in "" | "(none)") q_die "apt-cache knows no linux-image-cloud-amd64 in $Q_SUITE (apt-get update?)" ;; esac
     Q_KERNEL_DIR=$Q_BUILD/kernel-$_ver
     if [ ! -e "$Q_KERNEL_DIR/.ready" ]; then
         q_log "kernel: downloading linux-image-cloud-amd64 $_ver"
         rm -rf "$Q_KERNEL_DIR"
         mkdir -p "$Q_KERNEL_DIR/debs"
-        (cd "$Q_KERNEL_DIR/debs" && apt-get download -q "linux-image-cloud-amd64=$_ver") \
+        (cd "$Q_KERNEL_DIR/debs" && q_apt apt-get download -q "linux-image-cloud-amd64=$_ver") \
             > /dev/null 2>&1 || q_die "apt-get download linux-image-cloud-amd64 failed"
         _dep=$(dpkg-deb -f "$Q_KERNEL_DIR"/debs/linux-image-cloud-amd64_*.deb Depends |
             sed 's/ *(= *\([^)]*\)).*/=\1/')
-        (cd "$Q_KERNEL_DIR/debs" && apt-get download -q "$_dep") > /dev/null 2>&1 ||
+        (cd "$Q_KERNEL_DIR/debs" && q_apt apt-get download -q "$_dep") > /dev/null 2>&1 ||
             q_die "apt-get download $_dep failed"
         dpkg-deb -x "$Q_KERNEL_DIR"/debs/"${_dep%%=*}"_*.deb "$Q_KERNEL_DIR/root" ||
             q_die "dpkg-deb -x $_dep failed"
@@ -84,7 +123,7 @@ q_builder() {
     [ -n "${Q_BUILDER:-}" ] && [ -e "$Q_BUILDER/.ready" ] &&
         [ -e "$Q_BUILDER/usr/lib/modules/$Q_KVER/modules.dep" ] && return 0
     # shellcheck disable=SC2086  # one word per package
-    _vers=$(apt-cache policy $Q_BUILDER_PACKAGES 2> /dev/null |
+    _vers=$(q_apt apt-cache policy $Q_BUILDER_PACKAGES 2> /dev/null |
         sed -n 's/^\([^ ].*\):$/\1/p; s/^ *Candidate: *//p' | tr '\n' ' ')
     Q_BUILDER=$Q_BUILD/builder-$(host_hash "$Q_SUITE$_vers")
     if [ ! -e "$Q_BUILDER/.ready" ]; then
@@ -103,7 +142,10 @@ q_builder() {
         q_log "builder: adding kernel modules $Q_KVER"
         mkdir -p "$Q_BUILDER/usr/lib/modules"
         rm -rf "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp"
-        cp -a "$Q_KERNEL_DIR/root/lib/modules/$Q_KVER" "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp"
+        # (Packages of a merged /usr, trixie's, ship them under usr/lib.)
+        _kmd=$Q_KERNEL_DIR/root/lib/modules/$Q_KVER
+        [ -d "$_kmd" ] || _kmd=$Q_KERNEL_DIR/root/usr/lib/modules/$Q_KVER
+        cp -a "$_kmd" "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp"
         mv "$Q_BUILDER/usr/lib/modules/$Q_KVER.tmp" "$Q_BUILDER/usr/lib/modules/$Q_KVER"
         cp "$Q_KERNEL_DIR/root/boot/config-$Q_KVER" "$Q_KERNEL_DIR/root/boot/System.map-$Q_KVER" \
             "$Q_BUILDER/boot/"

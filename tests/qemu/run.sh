@@ -8,11 +8,14 @@ set -u
 
 usage() {
     cat << 'EOF'
-usage: tests/qemu/run.sh [--stock] [--kind systemd|shell] [-j N] [--long] [--list] [SCENARIO...]
+usage: tests/qemu/run.sh [--stock] [--kind systemd|shell|itools] [--suite SUITE] [-j N] [--long] [--list] [SCENARIO...]
   --stock        boot with dracut's stock crypt module (rd.luks.key on the BEK
                  volume) instead of ade-unlock: the baseline
   --kind KIND    only this initramfs kind: systemd, shell (dracut's two) or
                  itools (initramfs-tools; default: systemd and shell)
+  --suite SUITE  the Debian release of the kernel, dracut, systemd, cryptsetup
+                 and initramfs-tools: bullseye, bookworm (default) or trixie
+                 (its own cache, build/qemu/suite-SUITE)
   -j N           boots side by side (default 2)
   --long         a full run also boots the variants a scenario keeps for
                  long runs (scn_long: make qemu-test; make test leaves them)
@@ -25,6 +28,12 @@ EOF
 }
 
 here=$(cd "$(dirname "$0")" && pwd)
+# --suite is read before lib.sh: it chooses the cache (Q_BUILD) lib.sh sets.
+_prev=
+for _a in "$@"; do
+    [ "$_prev" = --suite ] && Q_SUITE=$_a && export Q_SUITE
+    _prev=$_a
+done
 # shellcheck disable=SC1091  # lib.sh is checked on its own
 . "$here/lib.sh"
 : "${Q_DIR:?}"
@@ -160,6 +169,7 @@ boot_step() {
     scn_step=$5
     scn_split "$1"
     _label=$_b/$_kind
+    [ "$Q_SUITE" = "${Q_HOST_SUITE:-bookworm}" ] || _label=$_b/$Q_SUITE-$_kind
     [ "$_mode" = stock ] && _label=$_label-stock
     _label=$_label${scn_step:+:$scn_step}
     q_initrd "$_mode" "$_kind"
@@ -356,6 +366,10 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --stock) mode=stock ;;
         --long) long=1 ;;
+        --suite)
+            case "${2:-}" in bullseye | bookworm | trixie) ;; *) q_die "--suite: bullseye, bookworm or trixie, not '${2:-}'" ;; esac
+            shift
+            ;;
         --kind)
             kinds=${2:-}
             shift
