@@ -146,10 +146,11 @@ $(B)/man/%: man/%.scd VERSION
 
 # ---- install (packagers: `make && make install DESTDIR=...`) ------------------
 # PREFIX places the two programs and the man pages. The dracut module, the
-# kernel-install plugin and the Debian kernel hooks go where dracut,
-# kernel-install and the kernel packages look, and the installer's libraries
-# (hook/lib/, sourced: mode 0644) where it and the dracut module source
-# them, whatever PREFIX is; an
+# initramfs-tools hook and boot scripts, the kernel-install plugin and the
+# Debian kernel hooks go where dracut, initramfs-tools, kernel-install and
+# the kernel packages look, and the installer's libraries (hook/lib/,
+# sourced: mode 0644) and the run script the initramfs-tools hook copies
+# (read: mode 0644) where they are read, whatever PREFIX is; an
 # installed ade-unlock-install finds its files under /usr/sbin and those
 # places, so PREFIX other than /usr is for staging only. The binary is not
 # rebuilt here: a packager may bring the already-built static one.
@@ -160,6 +161,8 @@ SYSCONFDIR ?= /etc
 DRACUTMODDIR ?= /usr/lib/dracut/modules.d/91ade-unlock
 KINSTALLDIR ?= /usr/lib/kernel/install.d
 LIBDIR ?= /usr/lib/ade-unlock
+ITOOLSDIR ?= /usr/share/initramfs-tools
+ITOOLS_FILES := hooks/ade-unlock scripts/init-premount/ade-unlock scripts/init-bottom/ade-unlock
 
 install: man
 	@test -x unlock/ade-unlock || \
@@ -168,6 +171,10 @@ install: man
 	install -D -m 0755 hook/ade-unlock-install $(DESTDIR)$(SBINDIR)/ade-unlock-install
 	install -d $(DESTDIR)$(LIBDIR)
 	install -m 0644 hook/lib/*.sh $(DESTDIR)$(LIBDIR)/
+	install -m 0644 dracut-module/ade-unlock-run.sh $(DESTDIR)$(LIBDIR)/ade-unlock-run.sh
+	for f in $(ITOOLS_FILES); do \
+		install -D -m 0755 initramfs-tools/$$f $(DESTDIR)$(ITOOLSDIR)/$$f || exit 1; \
+	done
 	install -d $(DESTDIR)$(DRACUTMODDIR)
 	for f in dracut-module/*; do \
 		case "$$f" in *.sh) m=0755 ;; *) m=0644 ;; esac; \

@@ -23,6 +23,9 @@ IT_FILES="hooks/ade-unlock scripts/init-premount/ade-unlock scripts/init-bottom/
 # into the image as /usr/lib/ade-unlock/ade-unlock-run): read, never run
 # on the host (mode 0644).
 D_RUN=$D_LIBDIR/ade-unlock-run.sh
+# Its configuration: with a key-encryption key in the image, every image
+# mkinitramfs writes (update-initramfs's too) is root's only.
+D_ITCONF=/etc/initramfs-tools/conf.d/ade-unlock
 
 # Where the backend comes from: itools_payload source SRCDIR | installed.
 itools_payload() {
@@ -98,13 +101,27 @@ itools_stage() {
     return 0
 }
 
-# Installs the hook, the boot scripts and the run script (each only when it
-# differs). No configuration: the files being there is what adds ade-unlock.
+# The configuration (conf.d, sourced by mkinitramfs).
+itools_conf() {
+    {
+        echo "# Written by $PROG. ade-unlock's hook and boot scripts in"
+        echo "# $D_ITOOLS are what put it into every image."
+        if [ -f "$KEK_SRC" ]; then
+            echo "# The images hold the key-encryption key $KEK_SRC: root's only."
+            echo "UMASK=0077"
+        fi
+    } > "$1"
+}
+
+# Installs the hook, the boot scripts, the run script and the configuration
+# (each only when it differs).
 itools_install_files() {
     put "$S_RUN" "$D_RUN" 644
     for if_f in $IT_FILES; do
         put "$S_ITOOLS/$if_f" "$D_ITOOLS/$if_f" 755
     done
+    itools_conf "$T/itools.conf"
+    gen "$T/itools.conf" "$D_ITCONF" 644
 }
 
 # --check: what makes the next update-initramfs add ade-unlock is in place
@@ -127,6 +144,10 @@ itools_check_files() {
 # boot scripts go first, kept in $T to be put back should a rebuild fail.
 itools_disable() {
     IT_SAVED=
+    IT_CONF_SAVED=
+    if [ -f "$D_ITCONF" ]; then
+        cp -p "$D_ITCONF" "$T/itools.conf.saved" && IT_CONF_SAVED=1
+    fi
     for id_f in $IT_FILES; do
         [ -e "$D_ITOOLS/$id_f" ] || continue
         mkdir -p "$T/itools.saved/${id_f%/*}"
@@ -136,17 +157,20 @@ itools_disable() {
     for id_f in $IT_SAVED; do
         rm -f "$D_ITOOLS/$id_f"
     done
+    rm -f "$D_ITCONF"
 }
 itools_restore() {
     for ir_f in $IT_SAVED; do
         cp -p "$T/itools.saved/$ir_f" "$D_ITOOLS/$ir_f"
     done
+    [ -n "$IT_CONF_SAVED" ] && cp -p "$T/itools.conf.saved" "$D_ITCONF"
     return 0
 }
 itools_disabled() {
     for ix_f in $IT_SAVED; do
         say "removed $D_ITOOLS/$ix_f"
     done
+    [ -n "$IT_CONF_SAVED" ] && say "removed $D_ITCONF"
     return 0
 }
 # The directories --uninstall removes when empty (initramfs-tools' own stay).

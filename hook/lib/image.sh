@@ -193,6 +193,16 @@ verify() {
     return 0
 }
 
+# Whether an image holds the KEK and others than root can read it (an image
+# the generator rebuilt by itself without a umask that keeps it private).
+kek_exposed() {
+    [ -f "$KEK_SRC" ] || return 1
+    case "$(stat -c %a "$1")" in
+        [0-7]00) return 1 ;;
+    esac
+    return 0
+}
+
 # ---- stamps: what each image was built from ---------------------------------------------
 # The hash of everything an image is built from, apart from the kernel: the
 # binary, the host's files, the libraries, and the generator's own inputs.

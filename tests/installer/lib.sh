@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Helpers of the installer tests: the cached Debian 12 root (debootstrap,
-# dracut, a first kernel), the per-run copy of it and commands inside it.
+# Helpers of the installer tests: the cached Debian 12 roots (debootstrap, a
+# first kernel, and dracut in one, initramfs-tools in the other), the per-run
+# copies of them and commands inside them.
 # shellcheck shell=sh
 # Sourced by tests/installer/run.sh, which runs in a private mount namespace
 # (every mount made here vanishes with it, even on failure).
@@ -18,6 +19,10 @@ T_RECIPE=1
 # the installer uses (cryptsetup for luksUUID, findmnt/blkid of util-linux).
 T_ROOT_PACKAGES="dracut dracut-core systemd systemd-sysv udev cryptsetup cryptsetup-bin
     dmsetup kmod cpio zstd e2fsprogs util-linux"
+# The initramfs-tools root (Debian's and Ubuntu's default generator, no
+# dracut): cryptsetup-initramfs is the fallback prompt, busybox its shell.
+T_IT_PACKAGES="initramfs-tools cryptsetup-initramfs busybox systemd systemd-sysv udev
+    cryptsetup cryptsetup-bin dmsetup kmod cpio zstd e2fsprogs util-linux"
 
 t_log() { printf 'installer-tests: %s\n' "$*" >&2; }
 t_die() {
@@ -99,27 +104,36 @@ t_in() {
         chroot "$_r" "$@"
 }
 
-# The cached root: debootstrap minbase with dracut and the first kernel
-# installed (its postinst hook built the first image), the second kernel's
-# packages downloaded (no network needed by the tests). Never modified after
-# it is ready: each run works on an overlay of it. Sets T_PRISTINE.
+# The cached root: debootstrap minbase with the generator and the first
+# kernel installed (its postinst hook built the first image), the second
+# kernel's packages downloaded (no network needed by the tests). Never
+# modified after it is ready: each run works on an overlay of it.
+# t_pristine [dracut|initramfs-tools] (default dracut). Sets T_PRISTINE.
 t_pristine() {
+    _gen=${1:-dracut}
     t_kernels
+    if [ "$_gen" = dracut ]; then
+        _pkgs=$T_ROOT_PACKAGES
+        _name=root
+    else
+        _pkgs=$T_IT_PACKAGES
+        _name=itools-root
+    fi
     # shellcheck disable=SC2086  # one word per package
-    _vers=$(apt-cache policy $T_ROOT_PACKAGES "$T_K1PKG" 2> /dev/null |
+    _vers=$(apt-cache policy $_pkgs "$T_K1PKG" 2> /dev/null |
         awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { printf "%s%s ", p, $2 }')
     _key=$(host_hash "$T_RECIPE $T_SUITE $(host_mirror) $_vers" "$T_K2PKG=$T_K2DEB")
-    T_PRISTINE=$T_BUILD/root-$_key
+    T_PRISTINE=$T_BUILD/$_name-$_key
     [ -e "$T_PRISTINE/.ready" ] && return 0
-    # Older cached roots (other keys) are of no use any more.
-    for _d in "$T_BUILD"/root-*; do
+    # Older cached roots of this generator (other keys) are of no use any more.
+    for _d in "$T_BUILD/$_name"-*; do
         [ -d "$_d" ] && [ "$_d" != "$T_PRISTINE" ] && rm -rf "$_d"
     done
     rm -rf "$T_PRISTINE"
     mkdir -p "$T_BUILD"
-    _log=$T_BUILD/root-build.log
+    _log=$T_BUILD/$_name-build.log
     _t0=$(date +%s)
-    _inc=$(printf '%s\n' "$T_ROOT_PACKAGES" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')
+    _inc=$(printf '%s\n' "$_pkgs" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')
     t_log "root: debootstrap $T_SUITE minbase with $_inc (once, about 3 minutes)"
     debootstrap --variant=minbase --include="$_inc" "$T_SUITE" "$T_PRISTINE" \
         "$(host_mirror)" > "$_log" 2>&1 || t_die "debootstrap failed: see $_log"
@@ -137,7 +151,7 @@ t_pristine() {
     echo 'ade-test-vm' > "$T_PRISTINE/etc/hostname"
     (
         t_in "$T_PRISTINE" apt-get update -qq &&
-            t_log "root: installing $T_K1PKG (its postinst hook runs dracut)" &&
+            t_log "root: installing $T_K1PKG (its postinst hook runs $_gen)" &&
             t_in "$T_PRISTINE" apt-get install -y -q --no-install-recommends "$T_K1PKG" &&
             t_log "root: downloading linux-image-cloud-amd64=$T_K2DEB ($T_K2PKG)" &&
             t_in "$T_PRISTINE" apt-get install -y -q --no-install-recommends --download-only \
@@ -153,10 +167,10 @@ t_pristine() {
 }
 
 # This run's root: an overlay of the cached root (a copy where overlayfs is
-# missing). Sets T_ROOT.
+# missing), in $T_BUILD/NAME (default run). Sets T_ROOT.
 t_workroot() {
-    _w=$T_BUILD/run
-    awk -v w="$_w" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
+    _w=$T_BUILD/${1:-run}
+    awk -v w="$_w/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
         while read -r _m; do umount -l "$_m" 2> /dev/null; done
     rm -rf "$_w"
     mkdir -p "$_w/upper" "$_w/work" "$_w/root"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Tests of hook/ade-unlock-install in a Debian 12 chroot: install, kernel update through the postinst hook (then a QEMU boot of that image), faults, --check, --uninstall, crypttab conversion.
+# Tests of hook/ade-unlock-install in Debian 12 chroots, one with dracut, one with initramfs-tools: install, kernel update through the postinst hook (then a QEMU boot of that image), faults, --check, --uninstall, crypttab conversion, the choice of generator.
 #
-# usage: tests/installer/run.sh [CASE...]    (default: every case, in order)
+# usage: tests/installer/run.sh [CASE...]    (default: every case, in order;
+# the it-* cases run in the initramfs-tools chroot, the others in dracut's)
 # Prints "PASS: case (N s)" / "FAIL: case" per case and "N passed, N failed"
 # last; exits 1 on any failure. Environment: T_NO_QEMU=1 skips the boot,
 # T_BUILD (cache, default build/installer), ADE_UNLOCK_BIN (the binary).
@@ -65,7 +66,14 @@ attach() {
 inst() { sh "$INSTALLER" --root "$T_ROOT" "$@"; }
 # The installed installer inside the chroot (as the kernel hooks run it).
 inst_in() { t_in "$T_ROOT" /usr/sbin/ade-unlock-install "$@"; }
-lsi() { t_in "$T_ROOT" lsinitrd "$1"; }
+# The image's listing, by the chroot's generator's own lister.
+lsi() {
+    if [ -x "$T_ROOT/usr/bin/lsinitrd" ]; then
+        t_in "$T_ROOT" lsinitrd "$1"
+    else
+        t_in "$T_ROOT" lsinitramfs "$1"
+    fi
+}
 # The listing of /boot (names, sizes, hashes): faults must leave it as it was.
 boot_state() {
     for _f in "$T_ROOT"/boot/* "$T_ROOT"/boot/.[!.]*; do
@@ -77,6 +85,8 @@ boot_state() {
 installed_state() {
     for _f in /usr/sbin/ade-unlock /usr/sbin/ade-unlock-install /usr/lib/ade-unlock/* \
         /usr/lib/dracut/modules.d/91ade-unlock/* /etc/dracut.conf.d/ade-unlock.conf \
+        /usr/share/initramfs-tools/hooks/ade-unlock /usr/share/initramfs-tools/scripts/*/ade-unlock \
+        /var/lib/ade-unlock/generator \
         /etc/kernel/postinst.d/zz-ade-unlock /etc/kernel/postrm.d/zz-ade-unlock \
         /usr/lib/kernel/install.d/60-ade-unlock.install /etc/ade-unlock/initramfs/* \
         /var/lib/ade-unlock/installed-files /var/lib/ade-unlock/images/* /boot/*; do
@@ -94,7 +104,7 @@ expect_msg() {
         return 1
     fi
 }
-has_module() { lsi "$1" 2> /dev/null | grep -Eq ' usr/sbin/ade-unlock$'; }
+has_module() { lsi "$1" 2> /dev/null | grep -Eq '(^| )usr/sbin/ade-unlock$'; }
 # A fault case: FAULT_RC and FAULT_LOG from running "$@" with /boot watched;
 # fails unless it exited non-zero, left /boot as it was and said REGEX.
 fault() {
@@ -374,7 +384,12 @@ c_kernel_install_plugin() {
     [ "$_rc" -eq 0 ] && expect_msg "$T_BUILD/run/plugin.log" "$K2: /boot/initrd.img-$K2 is up to date"
 }
 
-c_qemu_boot() {
+c_qemu_boot() { boot_image dracut; }
+
+# Boots the chroot's image of the second kernel on scenario 1's disks:
+# boot_image WHAT (the generator, for the messages). Every device must open
+# by ade-unlock, no prompt may show, the guest must boot.
+boot_image() {
     if [ "${T_NO_QEMU:-}" = 1 ]; then
         echo "T_NO_QEMU=1"
         return 77
@@ -392,9 +407,9 @@ c_qemu_boot() {
     for _d in blk:root.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1 scsi:data1.img:2; do
         _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}"
     done
-    echo "booting $Q_VMLINUZ with the chroot's /boot/initrd.img-$K2 (no overlay) and scenario 1's disks"
+    echo "booting $Q_VMLINUZ with the $1 chroot's /boot/initrd.img-$K2 (no overlay) and scenario 1's disks"
     # shellcheck disable=SC2086  # one word per disk
-    Q_STOP_RE='Please enter passphrase|Enter passphrase for|Password \(|Entering emergency mode' \
+    Q_STOP_RE='Please enter passphrase|Enter passphrase for|Password \(|Please unlock disk|Entering emergency mode|\(initramfs\)' \
         q_boot "$_run" "$_run/initrd.img" "root=UUID=$FS_ROOT" $_disks
     _rc=$?
     rm -f "$_run/initrd.img"
@@ -406,8 +421,8 @@ c_qemu_boot() {
         "ADE-GUEST: data: data1 holds 'data1-01'" 'ADE-GUEST: booted'; do
         grep -Eq -- "$_re" "$_run/console.log" || _why="$_why; missing /$_re/"
     done
-    for _re in 'ade-unlock: .*(FAILED|skipped)' 'Please enter passphrase|Enter passphrase for' \
-        'Kernel panic|Failed to start|Entering emergency mode'; do
+    for _re in 'ade-unlock: .*(FAILED|skipped)' 'Please enter passphrase|Enter passphrase for|Please unlock disk' \
+        'Kernel panic|Failed to start|Entering emergency mode|\(initramfs\)'; do
         _hit=$(grep -E -m 1 -- "$_re" "$_run/console.log") && _why="$_why; unexpected: $_hit"
     done
     [ -z "$_why" ] && return 0
@@ -842,6 +857,246 @@ c_rejected_config() {
     [ "$_rc" -eq 0 ]
 }
 
+# ---- the initramfs-tools chroot (Debian's and Ubuntu's default generator) ------------
+# The same VM (crypttab, disks, KEK) on bookworm with initramfs-tools and
+# cryptsetup-initramfs, no dracut: the installer detects it, installs the
+# hook and boot scripts, builds with mkinitramfs, lists with lsinitramfs.
+IT_FILES="/usr/share/initramfs-tools/hooks/ade-unlock /usr/share/initramfs-tools/scripts/init-premount/ade-unlock
+    /usr/share/initramfs-tools/scripts/init-bottom/ade-unlock"
+
+# Unpacks an image of the chroot into its /tmp/u: it_unpack IMAGE (sets
+# IT_U, the unpacked root: behind early microcode archives, main/).
+it_unpack() {
+    t_in "$T_ROOT" sh -c "rm -rf /tmp/u && unmkinitramfs '$1' /tmp/u" || return 1
+    IT_U=$T_ROOT/tmp/u
+    [ -d "$IT_U/main" ] && IT_U=$IT_U/main
+    return 0
+}
+
+# A dracut command and /etc/dracut.conf.d beside initramfs-tools (dracut-core
+# installed on an initramfs-tools system): it_both on|off.
+it_both() {
+    if [ "$1" = on ]; then
+        shim_dracut << 'EOF'
+#!/bin/sh
+# test shim: a dracut command (dracut-core beside initramfs-tools)
+exit 1
+EOF
+        mkdir -p "$T_ROOT/etc/dracut.conf.d"
+    else
+        rm -f "$T_ROOT/usr/local/sbin/dracut"
+        rmdir "$T_ROOT/etc/dracut.conf.d"
+    fi
+}
+
+# Neither generator (update-initramfs hidden), then both: no guess, nothing
+# installed, /boot untouched.
+c_it_generator_refused() {
+    mv "$T_ROOT/usr/sbin/update-initramfs" "$T_ROOT/usr/sbin/update-initramfs.hidden" || return 1
+    fault "this system has no initramfs generator: neither dracut .* nor initramfs-tools .*--generator" inst
+    _rc=$?
+    mv "$T_ROOT/usr/sbin/update-initramfs.hidden" "$T_ROOT/usr/sbin/update-initramfs"
+    [ "$_rc" -eq 0 ] || return 1
+    it_both on
+    fault "two initramfs generators, dracut \(/usr/local/sbin/dracut, /etc/dracut.conf.d\) and initramfs-tools \(.*update-initramfs.*\): not guessing.*--generator dracut or --generator initramfs-tools" inst
+    _rc=$?
+    it_both off
+    [ "$_rc" -eq 0 ] || return 1
+    [ ! -e "$T_ROOT/usr/sbin/ade-unlock" ] || {
+        echo "something was installed"
+        return 1
+    }
+}
+
+c_it_install() {
+    _img=$T_ROOT/boot/initrd.img-$K1
+    _before=$(sha "$_img")
+    mkdir -m 0700 "$T_ROOT/etc/ade-unlock"
+    printf '{"kty":"oct","k":"c2FtcGxlIG9ubHkgc2FtcGxlIG9ubHkgc2FtcGxlIG9ubHk"}' \
+        > "$T_ROOT/etc/ade-unlock/kek.jwk"
+    chmod 0600 "$T_ROOT/etc/ade-unlock/kek.jwk"
+    inst > "$T_BUILD/run/it-install.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/it-install.log"
+    [ "$_rc" -eq 0 ] || return 1
+    expect_msg "$T_BUILD/run/it-install.log" "$K1: building /boot/initrd.img-$K1 with mkinitramfs" || return 1
+    expect_msg "$T_BUILD/run/it-install.log" "$K1: /boot/initrd.img-$K1 replaced \(previous image kept as /boot/initrd.img-$K1\.ade-bak\): ade-unlock \(init-premount script\) for root data0 data1" || return 1
+    has_module "/boot/initrd.img-$K1" || {
+        echo "the image has no usr/sbin/ade-unlock"
+        return 1
+    }
+    [ "$(sha "$_img.ade-bak")" = "$_before" ] || {
+        echo "no backup of the previous image"
+        return 1
+    }
+    [ "$(stat -c %a "$_img")" = 600 ] || {
+        echo "the image (it holds the KEK) is readable by others than root"
+        return 1
+    }
+    for _f in /usr/sbin/ade-unlock /usr/sbin/ade-unlock-install /usr/lib/ade-unlock/crypttab.sh \
+        /usr/lib/ade-unlock/image.sh /usr/lib/ade-unlock/ade-unlock-run.sh $IT_FILES \
+        /etc/kernel/postinst.d/zz-ade-unlock /etc/kernel/postrm.d/zz-ade-unlock; do
+        [ -f "$T_ROOT$_f" ] || {
+            echo "missing: $_f"
+            return 1
+        }
+    done
+    # dracut's files are for dracut hosts only.
+    for _f in /usr/lib/dracut/modules.d/91ade-unlock /etc/dracut.conf.d/ade-unlock.conf; do
+        [ ! -e "$T_ROOT$_f" ] || {
+            echo "installed on an initramfs-tools host: $_f"
+            return 1
+        }
+    done
+    it_unpack "/boot/initrd.img-$K1" || return 1
+    echo "---- the image's /etc/crypttab, /etc/ade-unlock.conf, init-premount ORDER:"
+    cat "$IT_U/etc/crypttab" "$IT_U/etc/ade-unlock.conf" "$IT_U/scripts/init-premount/ORDER"
+    if ! grep -q "^data0 UUID=$L_D0 none luks,nofail$" "$IT_U/etc/crypttab" ||
+        ! grep -q "^root UUID=$L_ROOT none luks$" "$IT_U/etc/crypttab" ||
+        ! grep -q '^key.data1 = LinuxPassPhraseFileName_1_1$' "$IT_U/etc/ade-unlock.conf" ||
+        grep -Eq '^(cvmdata|dec1) ' "$IT_U/etc/crypttab" ||
+        [ "$(stat -c %a "$IT_U/etc/ade-unlock/kek.jwk")" != 600 ]; then
+        echo "the image's crypttab, conf or KEK is not as expected"
+        return 1
+    fi
+}
+
+c_it_idempotent() {
+    installed_state > "$T_BUILD/run/state.1"
+    inst > "$T_BUILD/run/second.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/second.log"
+    installed_state > "$T_BUILD/run/state.2"
+    [ "$_rc" -eq 0 ] || return 1
+    if ! cmp -s "$T_BUILD/run/state.1" "$T_BUILD/run/state.2"; then
+        echo "the second run changed files:"
+        diff "$T_BUILD/run/state.1" "$T_BUILD/run/state.2"
+        return 1
+    fi
+    expect_msg "$T_BUILD/run/second.log" "$K1: /boot/initrd.img-$K1 is up to date"
+}
+
+c_it_check_good() {
+    inst --check > "$T_BUILD/run/check.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/check.log"
+    [ "$_rc" -eq 0 ] &&
+        expect_msg "$T_BUILD/run/check.log" "^$K1: OK: the next boot unlocks root data0 data1 .*init-premount script"
+}
+
+# ADE's own call (key rotation, OS encryption): update-initramfs rebuilds
+# every image with our hook by itself; the result verifies.
+c_it_update_initramfs() {
+    t_in "$T_ROOT" update-initramfs -u -k all > "$T_BUILD/run/update.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/update.log"
+    [ "$_rc" -eq 0 ] || return 1
+    expect_msg "$T_BUILD/run/update.log" "update-initramfs: Generating /boot/initrd.img-$K1" || return 1
+    inst_in --check > "$T_BUILD/run/check-u.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/check-u.log"
+    [ "$_rc" -eq 0 ] || return 1
+    expect_msg "$T_BUILD/run/check-u.log" "^$K1: OK: the next boot unlocks root data0 data1" || return 1
+    inst_in > "$T_BUILD/run/after-u.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/after-u.log"
+    [ "$_rc" -eq 0 ] &&
+        expect_msg "$T_BUILD/run/after-u.log" "$K1: /boot/initrd.img-$K1 \(made by another hook or tool\) verified"
+}
+
+# Both generators: --generator decides, and is kept for the kernel hooks.
+c_it_generator_option() {
+    it_both on
+    inst --generator initramfs-tools > "$T_BUILD/run/gen.log" 2>&1
+    _rc1=$?
+    inst_in --check > "$T_BUILD/run/gen-check.log" 2>&1
+    _rc2=$?
+    it_both off
+    cat "$T_BUILD/run/gen.log" "$T_BUILD/run/gen-check.log"
+    echo "exit status: $_rc1, $_rc2"
+    [ "$_rc1" -eq 0 ] && [ "$_rc2" -eq 0 ] || return 1
+    [ "$(cat "$T_ROOT/var/lib/ade-unlock/generator")" = initramfs-tools ] || return 1
+    expect_msg "$T_BUILD/run/gen.log" "$K1: /boot/initrd.img-$K1 is up to date" &&
+        expect_msg "$T_BUILD/run/gen-check.log" "^$K1: OK: "
+}
+
+c_it_kernel_update() {
+    _tr=$T_LOGS/it-kernel-update-transcript.txt
+    {
+        echo "# chroot $T_ROOT (Debian 12, initramfs-tools, $T_K1PKG and ade-unlock installed)"
+        echo "# apt-get install linux-image-cloud-amd64   (brings $T_K2PKG $T_K2DEB)"
+        t_in "$T_ROOT" apt-get install -y --no-install-recommends linux-image-cloud-amd64 2>&1
+        echo "# exit status: $?"
+    } > "$_tr"
+    cat "$_tr"
+    grep -q '^# exit status: 0$' "$_tr" || return 1
+    expect_msg "$_tr" "ade-unlock-install: $K2: /boot/initrd.img-$K2 .*(verified|replaced)" || return 1
+    # initramfs-tools' own hook built it (with ours in it); ours, last, verified it.
+    _d=$(grep -n "update-initramfs: Generating /boot/initrd.img-$K2" "$_tr" | head -n 1 | cut -d : -f 1)
+    _o=$(grep -n "ade-unlock-install: $K2: /boot/initrd.img-$K2" "$_tr" | tail -n 1 | cut -d : -f 1)
+    if [ -z "$_d" ] || [ -z "$_o" ] || [ "$_d" -ge "$_o" ]; then
+        echo "the hooks did not run in order (initramfs-tools', then ours)"
+        return 1
+    fi
+    has_module "/boot/initrd.img-$K2" || return 1
+    inst_in --check --kernel "$K2"
+}
+
+c_it_qemu_boot() { boot_image initramfs-tools; }
+
+c_it_postinst_rebuilds() {
+    # An image without ade-unlock (the one from before the install): the
+    # kernel hook, run last, rebuilds it.
+    cp "$T_ROOT/boot/initrd.img-$K1.ade-bak" "$T_ROOT/boot/initrd.img-$K1"
+    t_in "$T_ROOT" /etc/kernel/postinst.d/zz-ade-unlock "$K1" "/boot/vmlinuz-$K1" \
+        > "$T_BUILD/run/hook.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/hook.log"
+    [ "$_rc" -eq 0 ] &&
+        expect_msg "$T_BUILD/run/hook.log" "$K1: rebuilding /boot/initrd.img-$K1: it lacks /usr/sbin/ade-unlock" &&
+        expect_msg "$T_BUILD/run/hook.log" "$K1: /boot/initrd.img-$K1 replaced" &&
+        has_module "/boot/initrd.img-$K1"
+}
+
+c_it_uninstall() {
+    inst --uninstall > "$T_BUILD/run/uninstall.log" 2>&1
+    _rc=$?
+    cat "$T_BUILD/run/uninstall.log"
+    [ "$_rc" -eq 0 ] || return 1
+    for _k in "$T_ROOT"/lib/modules/*; do
+        _k=${_k##*/}
+        [ -f "$T_ROOT/boot/initrd.img-$_k" ] || continue
+        if has_module "/boot/initrd.img-$_k" ||
+            lsi "/boot/initrd.img-$_k" | grep -q 'scripts/init-premount/ade-unlock'; then
+            echo "/boot/initrd.img-$_k still has ade-unlock"
+            return 1
+        fi
+        echo "/boot/initrd.img-$_k: no ade-unlock"
+    done
+    [ -f "$T_ROOT/etc/ade-unlock/kek.jwk" ] || {
+        echo "the operator's /etc/ade-unlock/kek.jwk was removed"
+        return 1
+    }
+    _left=$(cd "$T_ROOT" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev \) -prune -o \
+        \( -name '*ade-unlock*' -o -name '*.ade-bak' -o -name '*.ade-new' -o -name '*.ade-tmp' \) -print |
+        grep -vx './etc/ade-unlock')
+    if [ -n "$_left" ]; then
+        echo "left behind:"
+        echo "$_left"
+        return 1
+    fi
+    # A later update-initramfs (ADE's) builds without it too.
+    t_in "$T_ROOT" update-initramfs -u -k "$K1" > "$T_BUILD/run/update2.log" 2>&1 || {
+        cat "$T_BUILD/run/update2.log"
+        return 1
+    }
+    if has_module "/boot/initrd.img-$K1"; then
+        echo "update-initramfs after --uninstall put ade-unlock back"
+        return 1
+    fi
+    echo "no file named *ade-unlock*, *.ade-bak, *.ade-new or *.ade-tmp is left; update-initramfs builds without it"
+}
+
 # ---- main ------------------------------------------------------------------------------
 host_deps
 # Loop devices a killed earlier run left attached (backed by files of ours).
@@ -850,13 +1105,14 @@ losetup -l -n -O NAME,BACK-FILE 2> /dev/null | awk -v b="$T_BUILD/" 'index($2, b
 [ -x "$BIN" ] || t_die "no $BIN: run 'make unlock/ade-unlock' first"
 mkdir -p "$T_LOGS"
 start=$(date +%s)
-t_pristine
-t_workroot
+t_pristine dracut
+t_workroot run
 # The installer, module and binary as they are now: the tree may change
 # while the tests run (idempotence compares two runs of the same files).
 SRC=$T_BUILD/run/src
-mkdir -p "$SRC/hook" "$SRC/dracut-module" "$SRC/unlock"
+mkdir -p "$SRC/hook" "$SRC/dracut-module" "$SRC/initramfs-tools" "$SRC/unlock"
 if ! cp -a "$T_TOP/hook/." "$SRC/hook/" || ! cp -a "$T_TOP/dracut-module/." "$SRC/dracut-module/" ||
+    ! cp -a "$T_TOP/initramfs-tools/." "$SRC/initramfs-tools/" ||
     ! cp -p "$BIN" "$SRC/unlock/ade-unlock"; then
     t_die "cannot copy the tree to $SRC"
 fi
@@ -866,9 +1122,12 @@ K1=$T_K1VER
 K2=$T_K2VER
 scenario1
 t_mount_api "$T_ROOT" || t_die "cannot mount proc/sys/dev in $T_ROOT"
-azure_link scsi1/lun1 "$(attach "$S_DIR/data0.img")"
-azure_link scsi1/lun2 "$(attach "$S_DIR/data1.img")"
+LUN1=$(attach "$S_DIR/data0.img")
+LUN2=$(attach "$S_DIR/data1.img")
+azure_link scsi1/lun1 "$LUN1"
+azure_link scsi1/lun2 "$LUN2"
 vm_crypttab > "$T_ROOT/etc/crypttab"
+DR_ROOT=$T_ROOT
 t_log "inputs ready after $(($(date +%s) - start)) s (root $T_ROOT, kernels $K1 and $K2)"
 
 all="conv-ade-data conv-systemd-style conv-not-ours-left-out conv-conf-key conv-detached-header
@@ -876,11 +1135,35 @@ all="conv-ade-data conv-systemd-style conv-not-ours-left-out conv-conf-key conv-
     rejected-config kernel-update kernel-install-plugin qemu-boot fault-dracut-killed
     fault-interrupted fault-disk-full fault-binary-missing fault-selfcheck fault-image-lacks-module
     fault-image-selfcheck check-broken postinst-rebuilds check-stale hostonly kernel-remove
-    uninstall"
+    uninstall
+    it-generator-refused it-install it-idempotent it-check-good it-update-initramfs
+    it-generator-option it-kernel-update it-qemu-boot it-postinst-rebuilds it-uninstall"
 cases=${*:-$all}
 for c in $cases; do
     f=c_$(echo "$c" | tr - _)
     command -v "$f" > /dev/null 2>&1 || t_die "no case '$c' (cases: $(printf '%s' "$all" | tr -s ' \n' '  '))"
+done
+# The initramfs-tools chroot, when an it-* case runs: the same VM there.
+IT_ROOT=
+case " $(printf '%s' "$cases" | tr -s ' \n' '  ') " in
+    *" it-"*)
+        _t0=$(date +%s)
+        t_pristine initramfs-tools
+        t_workroot run-it
+        IT_ROOT=$T_ROOT
+        t_mount_api "$IT_ROOT" || t_die "cannot mount proc/sys/dev in $IT_ROOT"
+        azure_link scsi1/lun1 "$LUN1"
+        azure_link scsi1/lun2 "$LUN2"
+        vm_crypttab > "$IT_ROOT/etc/crypttab"
+        t_log "initramfs-tools root ready after $(($(date +%s) - _t0)) s ($IT_ROOT)"
+        ;;
+esac
+for c in $cases; do
+    f=c_$(echo "$c" | tr - _)
+    case "$c" in
+        it-*) T_ROOT=$IT_ROOT ;;
+        *) T_ROOT=$DR_ROOT ;;
+    esac
     tcase "$c" "$f"
 done
 

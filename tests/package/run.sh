@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Tests of the packages: the .deb built with dpkg-buildpackage, its contents and lintian; installed with dpkg -i in a Debian 12 chroot, a kernel update, a removal that cannot rebuild, dpkg -r and -P; the RPM built with rpmbuild and its files against the .deb's.
+# Tests of the packages: the .deb built with dpkg-buildpackage, its contents and lintian; installed with dpkg -i in a Debian 12 chroot, a kernel update, a removal that cannot rebuild, dpkg -r and -P; installed with apt in an initramfs-tools chroot (no dracut pulled in); the RPM built with rpmbuild and its files against the .deb's.
 #
 # usage: tests/package/run.sh [CASE...]    (default: every case, in order)
 # Prints "PASS: case (N s)" / "FAIL: case" per case and "N passed, N failed"
@@ -55,6 +55,10 @@ PK_MAP="
 /usr/share/lintian/overrides/ade-unlock -
 /etc/kernel/postinst.d/zz-ade-unlock -
 /etc/kernel/postrm.d/zz-ade-unlock -
+/usr/share/initramfs-tools/hooks/ade-unlock -
+/usr/share/initramfs-tools/scripts/init-premount/ade-unlock -
+/usr/share/initramfs-tools/scripts/init-bottom/ade-unlock -
+/usr/lib/ade-unlock/ade-unlock-run.sh -
 - /usr/lib/kernel/install.d/60-ade-unlock.install
 "
 
@@ -117,6 +121,12 @@ c_deb_contents() {
         echo "-rwxr-xr-x /usr/sbin/ade-unlock-install"
         for _f in "$DEBSRC"/hook/lib/*.sh; do
             echo "-rw-r--r-- /usr/lib/ade-unlock/${_f##*/}"
+        done
+        # The initramfs-tools hook and boot scripts, and the run script its
+        # hook copies into the image (read, never run on the host).
+        echo "-rw-r--r-- /usr/lib/ade-unlock/ade-unlock-run.sh"
+        for _f in hooks/ade-unlock scripts/init-premount/ade-unlock scripts/init-bottom/ade-unlock; do
+            echo "-rwxr-xr-x /usr/share/initramfs-tools/$_f"
         done
         for _f in "$DEBSRC"/dracut-module/*; do
             case "$_f" in *.sh) _m=-rwxr-xr-x ;; *) _m=-rw-r--r-- ;; esac
@@ -420,6 +430,75 @@ c_purge() {
     echo "no file named *ade-unlock*, *.ade-bak, *.ade-new or *.ade-tmp is left; images without ade-unlock"
 }
 
+# The .deb on an initramfs-tools system (Debian's and Ubuntu's default): apt
+# installs it without pulling in dracut, its postinst builds verified images
+# with mkinitramfs, ADE's own update-initramfs keeps ade-unlock in them.
+c_it_install() {
+    need_deb || return 1
+    t_pristine initramfs-tools
+    _dr=$T_ROOT
+    t_workroot run-it
+    IT_ROOT=$T_ROOT
+    T_ROOT=$_dr
+    t_mount_api "$IT_ROOT" || return 1
+    echo "data0 UUID=0a0e0000-0000-4000-8000-00000000d0d0 /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0 luks,nofail" \
+        > "$IT_ROOT/etc/crypttab"
+    cp "$DEB" "$IT_ROOT/var/tmp/" || return 1
+    t_in "$IT_ROOT" apt-get install -y --no-install-recommends "/var/tmp/${DEB##*/}" \
+        > "$PK_BUILD/run/it-install.log" 2>&1
+    _rc=$?
+    rm -f "$IT_ROOT/var/tmp/${DEB##*/}"
+    cat "$PK_BUILD/run/it-install.log"
+    [ "$_rc" -eq 0 ] || return 1
+    _dracut=$(t_in "$IT_ROOT" dpkg -l | grep dracut)
+    echo "---- dpkg -l | grep dracut:"
+    echo "$_dracut"
+    [ -z "$_dracut" ] || {
+        echo "apt pulled in dracut"
+        return 1
+    }
+    t_in "$IT_ROOT" dpkg -l initramfs-tools | grep -q '^ii' || {
+        echo "initramfs-tools is no longer installed"
+        return 1
+    }
+    expect_msg "$PK_BUILD/run/it-install.log" "ade-unlock-install: $K1: /boot/initrd.img-$K1 replaced.*init-premount script" || return 1
+    t_in "$IT_ROOT" lsinitramfs "/boot/initrd.img-$K1" | grep -qx 'usr/sbin/ade-unlock' || {
+        echo "/boot/initrd.img-$K1 has no ade-unlock"
+        return 1
+    }
+    t_in "$IT_ROOT" update-initramfs -u -k all > "$PK_BUILD/run/it-update.log" 2>&1 || {
+        cat "$PK_BUILD/run/it-update.log"
+        return 1
+    }
+    t_in "$IT_ROOT" ade-unlock-install --check > "$PK_BUILD/run/it-check.log" 2>&1
+    _rc=$?
+    cat "$PK_BUILD/run/it-update.log" "$PK_BUILD/run/it-check.log"
+    [ "$_rc" -eq 0 ] && expect_msg "$PK_BUILD/run/it-check.log" "^$K1: OK: the next boot unlocks data0"
+}
+
+c_it_remove() {
+    need_deb || return 1
+    [ -n "${IT_ROOT:-}" ] || {
+        echo "no initramfs-tools chroot (it-install did not run)"
+        return 1
+    }
+    t_in "$IT_ROOT" dpkg -P ade-unlock > "$PK_BUILD/run/it-remove.log" 2>&1
+    _rc=$?
+    cat "$PK_BUILD/run/it-remove.log"
+    [ "$_rc" -eq 0 ] || return 1
+    if t_in "$IT_ROOT" lsinitramfs "/boot/initrd.img-$K1" | grep -Eq 'ade-unlock'; then
+        echo "/boot/initrd.img-$K1 still has ade-unlock"
+        return 1
+    fi
+    _left=$(cd "$IT_ROOT" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev \) -prune -o \
+        \( -name '*ade-unlock*' -o -name '*.ade-bak' \) -print)
+    [ -z "$_left" ] || {
+        echo "left behind: $_left"
+        return 1
+    }
+    echo "purged; the image has no ade-unlock, no file of it is left"
+}
+
 c_build_rpm() {
     rm -f "$RPM"
     # The static binary the .deb holds (the project's build, in build.sh's copy).
@@ -513,17 +592,17 @@ mkdir -p "$PK_LOGS" "$PK_BUILD/out"
 start=$(date +%s)
 host_deps
 # The installer tests' cached root (build/installer), under our own overlay.
-t_pristine
+t_pristine dracut
 # shellcheck disable=SC2034  # read by lib.sh's t_workroot
 T_BUILD=$PK_BUILD
-t_workroot
+t_workroot run
 K1=$T_K1VER
 K2=$T_K2VER
 t_mount_api "$T_ROOT" || t_die "cannot mount proc/sys/dev in $T_ROOT"
 t_log "inputs ready after $(($(date +%s) - start)) s (root $T_ROOT, kernels $K1 and $K2)"
 
 all="build-deb deb-contents lintian install hooks-missing root-from-package kernel-update
-    remove-fails-safe remove purge build-rpm rpm-vs-deb"
+    remove-fails-safe remove purge it-install it-remove build-rpm rpm-vs-deb"
 cases=${*:-$all}
 for c in $cases; do
     f=c_$(echo "$c" | tr - _)
@@ -538,7 +617,7 @@ t_log "package tests took $(($(date +%s) - start)) s"
 if [ "$failed" -eq 0 ]; then
     awk -v w="$PK_BUILD/run" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r |
         while read -r _m; do umount -l "$_m" 2> /dev/null; done
-    rm -rf --one-file-system "$PK_BUILD/run" "$PK_BUILD/deb.x" "$PK_BUILD/rpm.x"
+    rm -rf --one-file-system "$PK_BUILD/run" "$PK_BUILD/run-it" "$PK_BUILD/deb.x" "$PK_BUILD/rpm.x"
 fi
 [ -n "$failures" ] && echo "failed:$failures"
 if [ "$skipped" -gt 0 ]; then
