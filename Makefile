@@ -36,7 +36,7 @@ SLIBS = -L$(CSP)/lib -L$(MUSL)/lib -lcryptsetup -ldevmapper -ljson-c -lblkid \
 	-luuid $(if $(filter nettle,$(BACKEND)),-lnettle) -lbearssl -lpthread -lm
 SOBJ := $(patsubst unlock/src/%.c,$(B)/static-$(BACKEND)/%.o,$(SRC))
 
-.PHONY: all deps test clean distclean fuzz bench demo qemu-test test-installer
+.PHONY: all deps test clean distclean fuzz bench demo qemu-test test-matrix test-installer
 
 all: unlock/ade-unlock
 	@unlock/ade-unlock --version
@@ -125,6 +125,11 @@ demo: unlock/ade-unlock
 qemu-test: unlock/ade-unlock
 	sh tests/qemu/run.sh --long
 	sh tests/qemu/run.sh --stock
+
+# Every Debian suite's stack (bullseye, bookworm, trixie) x generator kind
+# (dracut systemd, dracut shell, initramfs-tools) x scenarios 1, 6, 8.
+test-matrix: unlock/ade-unlock
+	sh tests/qemu/matrix.sh
 
 # The installer in a debootstrapped Debian 12 chroot: kernel updates, faults.
 test-installer: unlock/ade-unlock

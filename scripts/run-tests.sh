@@ -103,14 +103,16 @@ part integration && for t in unlock/tests/integration/*.sh tests/installer/run.s
     run lines "$(basename "$t")" sh "$t"
 done
 
-# QEMU boots (tests/qemu): ours in both initramfs kinds, then the stock
-# baseline; the harness prints PASS:/FAIL:/SKIP: per boot. Then the README's
+# QEMU boots (tests/qemu): ours in both dracut kinds, then the stock
+# baseline, then the generations matrix's CI subset (matrix.sh --ci); the harness prints PASS:/FAIL:/SKIP: per boot. Then the README's
 # first command as a newcomer types it, on the inputs the boots just cached
 # (one boot): it fails when its summary lacks the three opened devices.
 if [ "${ADE_QEMU:-1}" != 0 ]; then
     if part qemu; then
         run lines qemu sh tests/qemu/run.sh
         run lines qemu-stock sh tests/qemu/run.sh --stock
+        # initramfs-tools on bookworm, and the other suites' stacks.
+        run lines qemu-matrix sh tests/qemu/matrix.sh --ci
     fi
     if part demo; then
         run status "make demo" make --no-print-directory demo
