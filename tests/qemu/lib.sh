@@ -329,7 +329,13 @@ q_initrd() {
     case "$_kind" in
         systemd) _add="systemd $_add" ;;
         shell) _omit="systemd" ;;
-        itools) ;;
+        itools)
+            # vfat too, in both modes: the images Ubuntu builds (MODULES=most)
+            # carry it, and ADE's own init-premount script mounts the BEK
+            # volume (scenario 18's adeboot); ade-unlock itself never needs it.
+            case " $_drv " in *" vfat "*) ;; *) _drv="$_drv $Q_STOCK_DRIVERS" ;; esac
+            _key="$_key $_drv"
+            ;;
         *) q_die "kind must be systemd, shell or itools" ;;
     esac
     _name=$_mode-$_kind-$(host_hash "$_key")

@@ -4,13 +4,14 @@
 # cryptsetup and initramfs-tools (run.sh --suite), in each generator kind:
 # dracut with systemd, dracut's shell init, initramfs-tools (itools).
 #
-#   sh tests/qemu/matrix.sh          every cell: scenarios 1, 6 and 8 (both
-#                                    variants) on bullseye, bookworm, trixie
-#                                    x systemd, shell, itools (make test-matrix)
+#   sh tests/qemu/matrix.sh          every cell: scenarios 1, 6, 8 (both
+#                                    variants) and 18 (its kinds' variants) on
+#                                    bullseye, bookworm, trixie x systemd,
+#                                    shell, itools (make test-matrix)
 #   sh tests/qemu/matrix.sh --ci     the subset make test runs beside the full
 #                                    bookworm set of run.sh: bookworm itools
-#                                    1, 6, 8; bullseye and trixie, every kind,
-#                                    1 and 8.t5
+#                                    1, 6, 8, 18; bullseye and trixie, every
+#                                    kind, 1 and 8.t5
 #
 # Prints run.sh's PASS:/FAIL:/SKIP: lines (labels name the suite when it is
 # not bookworm), the time each suite took, and "N passed, N failed" last.
@@ -32,13 +33,13 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # suite: kinds | scenarios
 if [ "$ci" -eq 1 ]; then
-    cells="bookworm:itools:1 6 8
+    cells="bookworm:itools:1 6 8 18
 bullseye:systemd shell itools:1 8.t5
 trixie:systemd shell itools:1 8.t5"
 else
-    cells="bullseye:systemd shell itools:1 6 8
-bookworm:systemd shell itools:1 6 8
-trixie:systemd shell itools:1 6 8"
+    cells="bullseye:systemd shell itools:1 6 8 18
+bookworm:systemd shell itools:1 6 8 18
+trixie:systemd shell itools:1 6 8 18"
 fi
 rc=0
 printf '%s\n' "$cells" | while IFS=: read -r suite kinds scns; do

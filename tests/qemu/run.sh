@@ -461,8 +461,21 @@ for u in $units; do
             continue
             ;;
     esac
-    scn_prepare "$u"
+    # The kinds a scenario boots in (scn_kinds="systemd itools"; per variant
+    # scn_kinds_VARIANT=), where not all: the others are not its case.
+    sk=
+    case "$u" in *@*) sk=$(sed -n "s/^scn_kinds_${u##*@}=\"*\([^\"]*\)\"*$/\1/p" "${u%@*}") ;; esac
+    [ -n "$sk" ] || sk=$(sed -n 's/^scn_kinds="*\([^"]*\)"*$/\1/p' "${u%@*}")
+    uk=
     for k in $kinds; do
+        case " ${sk:-$k} " in *" $k "*) uk="$uk $k" ;; esac
+    done
+    if [ -z "$uk" ]; then
+        q_log "${u##*/}: not a scenario of the kinds $kinds"
+        continue
+    fi
+    scn_prepare "$u"
+    for k in $uk; do
         printf '%s %s %s %s\n' "$u" "$k" "$mode" "$S_DIR"
     done
 done | xargs -n 4 -P "$jobs" sh "$here/run.sh" --boot-one | tee "$out"
