@@ -114,25 +114,25 @@ t_pristine() {
     t_kernels
     if [ "$_gen" = dracut ]; then
         _pkgs=$T_ROOT_PACKAGES
-        _name=root
+        _rname=root
     else
         _pkgs=$T_IT_PACKAGES
-        _name=itools-root
+        _rname=itools-root
     fi
     # shellcheck disable=SC2086  # one word per package
     _vers=$(apt-cache policy $_pkgs "$T_K1PKG" 2> /dev/null |
         awk '/^[^ ]/ { p = $1 } /^ *Candidate:/ { printf "%s%s ", p, $2 }')
     _key=$(host_hash "$T_RECIPE $T_SUITE $(host_mirror) $_vers" "$T_K2PKG=$T_K2DEB")
-    T_PRISTINE=$T_BUILD/$_name-$_key
+    T_PRISTINE=$T_BUILD/$_rname-$_key
     [ -e "$T_PRISTINE/.ready" ] && return 0
     # Older cached roots of this generator (other keys) are of no use any more.
-    for _d in "$T_BUILD/$_name"-*; do
+    for _d in "$T_BUILD/$_rname"-*; do
         [ -d "$_d" ] && [ "$_d" != "$T_PRISTINE" ] && rm -rf "$_d"
     done
     rm -rf "$T_PRISTINE"
     mkdir -p "$T_BUILD"
-    _log=$T_BUILD/$_name-build.log
-    _t0=$(date +%s)
+    _log=$T_BUILD/$_rname-build.log
+    _rt0=$(date +%s)
     _inc=$(printf '%s\n' "$_pkgs" | tr -s ' \n' ',,' | sed 's/^,//; s/,$//')
     t_log "root: debootstrap $T_SUITE minbase with $_inc (once, about 3 minutes)"
     debootstrap --variant=minbase --include="$_inc" "$T_SUITE" "$T_PRISTINE" \
@@ -163,7 +163,7 @@ t_pristine() {
         umount -l "$T_PRISTINE/$_m" 2> /dev/null
     done
     touch "$T_PRISTINE/.ready"
-    t_log "root: ready after $(($(date +%s) - _t0)) s ($T_PRISTINE)"
+    t_log "root: ready after $(($(date +%s) - _rt0)) s ($T_PRISTINE)"
 }
 
 # This run's root: an overlay of the cached root (a copy where overlayfs is

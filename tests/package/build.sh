@@ -32,7 +32,7 @@ die() {
 
 # What a package is built from: the tree's files (tracked, or new and not
 # ignored), not its build outputs.
-PK_PATHS="Makefile VERSION README.md ade-unlock.spec debian docs dracut-module hook man
+PK_PATHS="Makefile VERSION README.md ade-unlock.spec debian docs dracut-module hook initramfs-tools man
     scripts unlock"
 
 # copy_tree DEST: the tree's files into DEST, modification times kept (so
