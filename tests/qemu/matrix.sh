@@ -42,17 +42,40 @@ bookworm:systemd shell itools:1 6 8 18
 trixie:systemd shell itools:1 6 8 18"
 fi
 rc=0
-printf '%s\n' "$cells" | while IFS=: read -r suite kinds scns; do
-    t0=$(date +%s)
+# One cell: its run.sh, its lines kept in $out.SUITE. cell SUITE KINDS SCNS JOBS
+cell() {
+    c_t0=$(date +%s)
     # shellcheck disable=SC2086  # scenario names
-    sh "$here/run.sh" --suite "$suite" --kind "$kinds" $scns < /dev/null > "$out.run" 2>&1
-    grep -E '^(PASS|FAIL|SKIP): |^    ' "$out.run"
-    grep -E '^(PASS|FAIL|SKIP): ' "$out.run" >> "$out"
-    grep -q '^qemu: error' "$out.run" && grep '^qemu: error' "$out.run" &&
-        echo "FAIL: $suite (inputs: $(grep '^qemu: error' "$out.run" | head -n 1))" | tee -a "$out"
-    echo "matrix: $suite ($kinds: $scns) took $(($(date +%s) - t0)) s"
+    sh "$here/run.sh" --suite "$1" --kind "$2" -j "$4" $3 < /dev/null > "$out.$1" 2>&1
+    grep -q '^qemu: error' "$out.$1" &&
+        echo "FAIL: $1 (inputs: $(grep '^qemu: error' "$out.$1" | head -n 1))" >> "$out.$1"
+    echo "matrix: $1 ($2: $3) took $(($(date +%s) - c_t0)) s" >> "$out.$1"
+}
+# Show one finished cell and count its verdicts.
+show() {
+    grep -E '^(PASS|FAIL|SKIP): |^    |^matrix: ' "$out.$1"
+    grep -E '^(PASS|FAIL|SKIP): ' "$out.$1" >> "$out"
+    rm -f "$out.$1"
+}
+# The CI subset: bookworm's cell with both cores, then the other two suites
+# side by side with one core each, so that one suite's debootstrap, kernel
+# download and image builds overlap the other's boots.
+first=1
+printf '%s\n' "$cells" | {
+    while IFS=: read -r suite kinds scns; do
+        if [ "$ci" -eq 1 ] && [ "$first" -eq 0 ]; then
+            cell "$suite" "$kinds" "$scns" 1 &
+        else
+            cell "$suite" "$kinds" "$scns" 2
+            show "$suite"
+        fi
+        first=0
+    done
+    wait
+}
+for s in bullseye bookworm trixie; do
+    [ -f "$out.$s" ] && show "$s"
 done
-rm -f "$out.run"
 passed=$(grep -c '^PASS: ' "$out")
 failed=$(grep -c '^FAIL: ' "$out")
 skipped=$(grep -c '^SKIP: ' "$out")
