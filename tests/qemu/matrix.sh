@@ -23,6 +23,10 @@ ci=0
 case "${1:-}" in
     --ci) ci=1 ;;
     "") ;;
+    -h | --help)
+        echo "usage: tests/qemu/matrix.sh [--ci]   (every suite x kind; --ci: make test's subset)"
+        exit 0
+        ;;
     *)
         echo "usage: tests/qemu/matrix.sh [--ci]" >&2
         exit 2
