@@ -12,6 +12,10 @@
 # filesystems) vanishes with it, whatever happens; the loop devices it
 # attaches are detached on exit.
 set -u
+# make exports SOURCE_DATE_EPOCH (the reproducible build); a VM's
+# update-initramfs and dracut run without it. With it, mkinitramfs makes the
+# same bytes twice, and a rebuilt image cannot be told from the one before.
+unset SOURCE_DATE_EPOCH
 
 here=$(cd "$(dirname "$0")" && pwd)
 T_TOP=$(cd "$here/../.." && pwd)
