@@ -206,3 +206,80 @@ tcase() {
         echo "FAIL: $_name ($_t s; log: $T_CASE_LOGS/$_name.log)"
     fi
 }
+
+# ---- scenario 1's VM and the boot of a chroot-made image (run.sh, suite.sh) ----
+# They read L_ROOT, L_D0, L_D1, FS_ROOT and S_DIR (scenario 1's disks and
+# vars), T_ROOT, K2 (the kernel whose image boots), T_BUILD; boot_image
+# calls the QEMU harness (tests/qemu/lib.sh, sourced by the caller first).
+
+# The VM's own /etc/crypttab, as ADE writes it: the root by UUID, data disks
+# by Azure's /dev/disk/azure/scsi1/lunN links (here: to loop devices of the
+# scenario's data disks, in the chroot's private /dev), keys on the BEK volume
+# in ADE's and in systemd's syntax. Two entries that are not ade-unlock's and
+# must stay out of the image (each would prompt there, its key file being on
+# the root): a Confidential VM disk (ADE keys it from its config directory)
+# and a disk being decrypted (cleartext_key<name>); they name disks that do
+# exist at boot, so that a prompt for them would show.
+# shellcheck disable=SC2153  # L_ROOT, L_D0, L_D1: scenario 1's vars, sourced by the caller
+vm_crypttab() {
+    cat << EOF
+# <name> <device> <key file> <options>
+root    UUID=$L_ROOT    /mnt/azure_bek_disk/LinuxPassPhraseFileName   luks
+data0   /dev/disk/azure/scsi1/lun1    /mnt/azure_bek_disk/LinuxPassPhraseFileName_1_0    luks,nofail
+data1   /dev/disk/azure/scsi1/lun2    /LinuxPassPhraseFileName_1_1:LABEL=BEK\\x20VOLUME  luks,nofail,discard
+cvmdata UUID=$L_D0 /var/lib/azure_disk_encryption_config/cvm_passphrase luks,nofail
+dec1    UUID=$L_D1 /var/lib/azure_disk_encryption_config/cleartext_keydec1 luks,nofail
+EOF
+}
+
+# azure_link NAME DEVICE: /dev/disk/azure/NAME -> DEVICE in the chroot, as
+# Azure's udev rules make them (scsi1/lunN, root, root-partN).
+azure_link() {
+    mkdir -p "$(dirname "$T_ROOT/dev/disk/azure/$1")"
+    ln -sfn "$2" "$T_ROOT/dev/disk/azure/$1"
+}
+
+# Boots the chroot's image of the second kernel on scenario 1's disks:
+# boot_image WHAT (the generator, for the messages). Every device must open
+# by ade-unlock, no prompt may show, the guest must boot.
+boot_image() {
+    if [ "${T_NO_QEMU:-}" = 1 ]; then
+        echo "T_NO_QEMU=1"
+        return 77
+    fi
+    q_kernel
+    if [ "$Q_KVER" != "$K2" ]; then
+        echo "the QEMU harness boots $Q_KVER, the second kernel is $K2: cannot boot its image"
+        return 1
+    fi
+    _run=$T_BUILD/boot
+    rm -rf "$_run"
+    mkdir -p "$_run"
+    cp "$T_ROOT/boot/initrd.img-$K2" "$_run/initrd.img"
+    _disks=
+    for _d in blk:root.img scsi:bek.img:0:Msft:Virtual_Disk scsi:data0.img:1 scsi:data1.img:2; do
+        _disks="$_disks ${_d%%:*}:$S_DIR/${_d#*:}"
+    done
+    echo "booting $Q_VMLINUZ with the $1 chroot's /boot/initrd.img-$K2 (no overlay) and scenario 1's disks"
+    # shellcheck disable=SC2086  # one word per disk
+    Q_STOP_RE='Please enter passphrase|Enter passphrase for|Password \(|Please unlock disk|Entering emergency mode|\(initramfs\)' \
+        q_boot "$_run" "$_run/initrd.img" "root=UUID=$FS_ROOT" $_disks
+    _rc=$?
+    rm -f "$_run/initrd.img"
+    grep -E 'ade-unlock|ADE-GUEST' "$_run/console.log"
+    _why=
+    [ "$_rc" -eq 0 ] || _why="QEMU exit $_rc"
+    for _re in "$(e_opened root)" "$(e_opened data0)" "$(e_opened data1)" \
+        "ADE-GUEST: root: holds 'root-01'" "ADE-GUEST: data: data0 holds 'data0-01'" \
+        "ADE-GUEST: data: data1 holds 'data1-01'" 'ADE-GUEST: booted'; do
+        grep -Eq -- "$_re" "$_run/console.log" || _why="$_why; missing /$_re/"
+    done
+    for _re in 'ade-unlock: .*(FAILED|skipped)' 'Please enter passphrase|Enter passphrase for|Please unlock disk' \
+        'Kernel panic|Failed to start|Entering emergency mode|\(initramfs\)'; do
+        _hit=$(grep -E -m 1 -- "$_re" "$_run/console.log") && _why="$_why; unexpected: $_hit"
+    done
+    [ -z "$_why" ] && return 0
+    echo "boot failed:$_why (console: $_run/console.log)"
+    tail -n 30 "$_run/console.log"
+    return 1
+}
