@@ -11,8 +11,9 @@
 #                                 [--generator dracut|dracut-shell|initramfs-tools]...
 # (default: every suite x every generator). dracut: the chroot has systemd,
 # so dracut builds its systemd kind; dracut-shell: the same chroot with
-# `omit_dracutmodules+=" systemd "` in a dracut.conf.d snippet (dracut's shell
-# init); initramfs-tools: initramfs-tools with cryptsetup-initramfs, no dracut.
+# `omit_dracutmodules+=" systemd "` (dracut's shell init) and
+# `hostonly_cmdline="no"` (su_cell says why) in a dracut.conf.d snippet;
+# initramfs-tools: initramfs-tools with cryptsetup-initramfs, no dracut.
 # Prints "PASS: 11-kernel-update/SUITE-KIND (N s)" (N: the boot's time, QEMU
 # start to the guest's marker; KIND systemd, shell or itools, as the QEMU
 # harness labels them) or "FAIL: ..." per cell, an indented line of figures
@@ -38,6 +39,7 @@ usage: tests/installer/suite.sh [--suite bullseye|bookworm|trixie]...
   default: every suite x every generator (scenario 11 of the generations matrix)
 EOF
 }
+args=$*
 suites=
 gens=
 while [ $# -gt 0 ]; do
@@ -73,19 +75,17 @@ while [ $# -gt 0 ]; do
 done
 : "${suites:=bullseye bookworm trixie}"
 : "${gens:=dracut dracut-shell initramfs-tools}"
-# The parsed choice survives the re-executions below.
-SU_SUITES=$suites
-SU_GENS=$gens
-export SU_SUITES SU_GENS
 if [ "$(id -u)" -ne 0 ]; then
     command -v sudo > /dev/null 2>&1 || {
         echo "installer-tests: must run as root (chroot, loop devices, mounts)" >&2
         exit 1
     }
-    exec sudo -E sh "$0"
+    # shellcheck disable=SC2086  # the options, one word each
+    exec sudo -E sh "$0" $args
 fi
 if [ "${T_IN_NS:-}" != 1 ]; then
-    T_IN_NS=1 exec unshare --mount --propagation private sh "$0"
+    # shellcheck disable=SC2086
+    T_IN_NS=1 exec unshare --mount --propagation private sh "$0" $args
 fi
 
 # shellcheck disable=SC1091  # lib.sh is checked on its own
@@ -273,13 +273,19 @@ su_cell() (
     if [ "$kind" = shell ]; then
         # dracut's shell init although systemd is installed (the operator's
         # choice, as on a host that builds without systemd in the image).
-        printf '# ade-unlock tests: dracut shell init\nomit_dracutmodules+=" systemd "\n' \
-            > "$T_ROOT/etc/dracut.conf.d/10-ade-test-shell.conf"
+        # hostonly_cmdline="no": dracut (host-only) writes the mount of the
+        # / it builds on into the image (etc/cmdline.d/95root-dev.conf:
+        # rootfstype=, rootflags=), and the shell init mounts the root with
+        # them; this chroot's / is an overlay (rootflags=lowerdir=...), a VM's
+        # its disk's filesystem. (The systemd kind boots either way.)
+        printf '%s\n' '# ade-unlock tests: dracut shell init' 'omit_dracutmodules+=" systemd "' \
+            'hostonly_cmdline="no"' > "$T_ROOT/etc/dracut.conf.d/10-ade-test-shell.conf"
     fi
     _vs=
     for _p in dracut-core systemd cryptsetup-bin initramfs-tools; do
         # shellcheck disable=SC2016  # dpkg-query's format
-        _v=$(t_in "$T_ROOT" dpkg-query -W -f '${Version}' "$_p" 2> /dev/null) && _vs="$_vs $_p $_v,"
+        _v=$(t_in "$T_ROOT" dpkg-query -W -f '${Version}' "$_p" 2> /dev/null) && [ -n "$_v" ] &&
+            _vs="$_vs $_p $_v,"
     done
     echo "---- $suite chroot ($gen, kind $kind):${_vs%,}"
     fig "${_vs# }"
@@ -320,19 +326,22 @@ su_cell() (
             exit 1
             ;;
     esac
+    # K2 in a regular expression (trixie's is 6.12.117+deb13-cloud-amd64).
+    # shellcheck disable=SC2016  # a sed expression
+    _kre=$(printf '%s' "$K2" | sed 's/[].+*?^$()[{}|\\]/\\&/g')
     [ -f "$T_ROOT/boot/initrd.img-$K2" ] || {
         echo "no /boot/initrd.img-$K2"
         exit 1
     }
-    expect_msg "$_tr" "ade-unlock-install: $K2: /boot/initrd.img-$K2 .*(verified|replaced)" || exit 1
+    expect_msg "$_tr" "ade-unlock-install: $_kre: /boot/initrd\\.img-$_kre .*(verified|replaced)" || exit 1
     # The generator's own kernel hook built it (ours in it); ours, last, verified it.
     if [ "$gen" = dracut ]; then
-        _gre="dracut.*(Generating|Creating).*/boot/initrd\\.img-$K2"
+        _gre="dracut.*(Generating|Creating).*/boot/initrd\\.img-$_kre"
     else
-        _gre="update-initramfs: Generating /boot/initrd\\.img-$K2"
+        _gre="update-initramfs: Generating /boot/initrd\\.img-$_kre"
     fi
     _d=$(grep -nE "$_gre" "$_tr" | head -n 1 | cut -d : -f 1)
-    _o=$(grep -n "ade-unlock-install: $K2: /boot/initrd.img-$K2" "$_tr" | tail -n 1 | cut -d : -f 1)
+    _o=$(grep -nF "ade-unlock-install: $K2: /boot/initrd.img-$K2" "$_tr" | tail -n 1 | cut -d : -f 1)
     if [ -z "$_d" ] || [ -z "$_o" ] || [ "$_d" -ge "$_o" ]; then
         echo "the hooks did not run in order ($gen's /$_gre/, then ours)"
         exit 1
@@ -352,11 +361,11 @@ su_cell() (
         echo "--check exited $_rc"
         exit 1
     }
-    expect_msg "$T_BUILD/check.log" "^$K2: OK: the next boot unlocks root data0 data1" || exit 1
+    expect_msg "$T_BUILD/check.log" "^$_kre: OK: the next boot unlocks root data0 data1" || exit 1
     if [ "$kind" = shell ]; then
-        expect_msg "$T_BUILD/check.log" "^$K2: OK: .*initqueue" || exit 1
+        expect_msg "$T_BUILD/check.log" "^$_kre: OK: .*initqueue" || exit 1
     elif [ "$kind" = systemd ]; then
-        expect_msg "$T_BUILD/check.log" "^$K2: OK: .*systemd unit" || exit 1
+        expect_msg "$T_BUILD/check.log" "^$_kre: OK: .*systemd unit" || exit 1
     fi
 
     # 4. The boot of that image, with the suite's kernel as the harness has it.
@@ -390,8 +399,8 @@ INSTALLER=$SRC/hook/ade-unlock-install
 unset ADE_UNLOCK_BIN
 passed=0
 failed=0
-for suite in $SU_SUITES; do
-    for g in $SU_GENS; do
+for suite in $suites; do
+    for g in $gens; do
         case "$g" in
             dracut) kind=systemd ;;
             dracut-shell) kind=shell ;;
