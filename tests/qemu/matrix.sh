@@ -7,7 +7,10 @@
 #   sh tests/qemu/matrix.sh          every cell: scenarios 1, 6, 8 (both
 #                                    variants) and 18 (its kinds' variants) on
 #                                    bullseye, bookworm, trixie x systemd,
-#                                    shell, itools (make test-matrix)
+#                                    shell, itools, then scenario 11 (the
+#                                    installer after a kernel update in each
+#                                    suite's chroot, tests/installer/suite.sh)
+#                                    (make test-matrix)
 #   sh tests/qemu/matrix.sh --ci     the subset make test runs beside the full
 #                                    bookworm set of run.sh: bookworm itools
 #                                    1, 6, 8, 18; bullseye and trixie, every
@@ -80,6 +83,17 @@ printf '%s\n' "$cells" | {
 for s in bullseye bookworm trixie; do
     [ -f "$out.$s" ] && show "$s"
 done
+# The full matrix only (no room in make test's budget): scenario 11, the
+# installer after a kernel update in each suite's chroot and a boot of the
+# image it made (tests/installer/suite.sh, every suite x generator).
+if [ "$ci" -eq 0 ]; then
+    c_t0=$(date +%s)
+    sh "$here/../installer/suite.sh" < /dev/null > "$out.11" 2>&1
+    grep -Eq '^[0-9]+ passed, [0-9]+ failed$' "$out.11" ||
+        echo "FAIL: 11-kernel-update (suite.sh ended early: $(tail -n 1 "$out.11"))" >> "$out.11"
+    echo "matrix: scenario 11 (tests/installer/suite.sh) took $(($(date +%s) - c_t0)) s" >> "$out.11"
+    show 11
+fi
 passed=$(grep -c '^PASS: ' "$out")
 failed=$(grep -c '^FAIL: ' "$out")
 skipped=$(grep -c '^SKIP: ' "$out")
