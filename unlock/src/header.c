@@ -361,11 +361,27 @@ header_close_rw(struct header_rw *h)
 			r = -errno;
 		h->fd = -1;
 	}
+	/*
+	 * EBUSY right after the header file was closed is mostly the loop
+	 * device libcryptsetup put under it: autoclear releases it
+	 * asynchronously (seen in QEMU under load: "Resource busy" while the
+	 * header had been written). So each step is tried again for a while.
+	 */
 	if (h->made_rw) {
 		/* Read-only again (the remount writes the filesystem back). */
-		if (mount(NULL, h->mnt, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID |
-		    MS_NODEV | MS_NOEXEC, NULL) < 0 && r == 0)
-			r = -errno;
+		int e = 0;
+
+		for (int tries = 0; mount(NULL, h->mnt, NULL, MS_REMOUNT |
+		    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0;
+		    tries++) {
+			e = errno;
+			if (e != EBUSY || tries >= HEADER_BUSY_TRIES)
+				break;
+			e = 0;
+			sleep_ms(100);
+		}
+		if (e != 0 && r == 0)
+			r = -e;
 		h->made_rw = false;
 	}
 	if (h->mounted) {
@@ -374,9 +390,18 @@ header_close_rw(struct header_rw *h)
 		 * returns; only if something still holds it is it detached
 		 * (after a sync, so nothing is left in memory alone).
 		 */
-		if (umount2(h->mnt, 0) < 0) {
+		int e = 0;
+
+		for (int tries = 0; umount2(h->mnt, 0) < 0; tries++) {
+			e = errno;
+			if (e != EBUSY || tries >= HEADER_BUSY_TRIES)
+				break;
+			e = 0;
+			sleep_ms(100);
+		}
+		if (e != 0) {
 			if (r == 0)
-				r = -errno;
+				r = -e;
 			sync();
 			(void)umount2(h->mnt, MNT_DETACH);
 		}
