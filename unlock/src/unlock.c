@@ -1177,6 +1177,44 @@ report(const struct run *run)
 }
 
 /*
+ * A small report file written whole or not at all: opened as PATH.tmp
+ * (into tmp, of tmp_len bytes), renamed over PATH by report_close.
+ * Failures are one warning under subject; NULL when it cannot be written.
+ */
+static FILE *
+report_open(const char *path, const char *subject, char *tmp, size_t tmp_len)
+{
+	FILE *f;
+	int fd;
+
+	if ((size_t)snprintf(tmp, tmp_len, "%s.tmp", path) >= tmp_len) {
+		log_warn(subject, "cannot write %s: %s", path,
+		    strerror(ENAMETOOLONG));
+		return NULL;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		log_warn(subject, "cannot write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+report_close(FILE *f, const char *path, const char *subject, const char *tmp)
+{
+	int bad = ferror(f);
+
+	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
+		log_warn(subject, "cannot write %s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+	}
+}
+
+/*
  * --status FILE: one line per device, "NAME STATE" plus " nofail" for a
  * nofail entry; STATE is opened, verified, already-open, skipped or failed.
  * The dracut module reads it (a nofail device we failed is not prompted for
@@ -1193,34 +1231,17 @@ write_status(const struct run *run, const char *path)
 	};
 	char tmp[4096];
 	FILE *f;
-	int fd, bad;
 
-	if (path == NULL)
+	if (path == NULL || (f = report_open(path, "status", tmp,
+	    sizeof(tmp))) == NULL)
 		return;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		log_warn("status", "cannot write %s: %s", path,
-		    strerror(ENAMETOOLONG));
-		return;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		log_warn("status", "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
 	for (unsigned i = 0; i < run->n_devs; i++) {
 		const struct dev *d = &run->devs[i];
 
 		fprintf(f, "%s %s%s\n", d->name, names[d->state],
 		    d->nofail ? " nofail" : "");
 	}
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
-		log_warn("status", "cannot write %s: %s", path, strerror(errno));
-		(void)unlink(tmp);
-	}
+	report_close(f, path, "status", tmp);
 }
 
 /* Whether a crypttab field can be written as it is (no blank, no escape). */
@@ -1249,24 +1270,10 @@ write_fallback(const struct run *run, const char *path)
 {
 	char tmp[4096];
 	FILE *f;
-	int fd, bad;
 
-	if (path == NULL)
+	if (path == NULL || (f = report_open(path, "fallback", tmp,
+	    sizeof(tmp))) == NULL)
 		return;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
-		log_warn("fallback", "cannot write %s: %s", path,
-		    strerror(ENAMETOOLONG));
-		return;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		log_warn("fallback", "cannot write %s: %s", path,
-		    strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
 	for (unsigned i = 0; i < run->n_devs; i++) {
 		const struct dev *d = &run->devs[i];
 
@@ -1285,12 +1292,7 @@ write_fallback(const struct run *run, const char *path)
 		    d->header[0] != '\0' && d->header_dev[0] != '\0' ? ":" : "",
 		    d->header[0] != '\0' ? d->header_dev : "");
 	}
-	bad = ferror(f);
-	if (fclose(f) != 0 || bad != 0 || rename(tmp, path) != 0) {
-		log_warn("fallback", "cannot write %s: %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-	}
+	report_close(f, path, "fallback", tmp);
 }
 
 /* The exit code from the devices' states. */
